@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace flow {
+
+/// A buffered writer on a file descriptor. Data accumulates in `buffer()` and goes out in one
+/// write(2) when it passes `flush_threshold` or when flush() is called. Blocking writes are
+/// fine: that is how the runtime applies backpressure.
+///
+/// Example:
+///   flow::OutputStream out(STDOUT_FILENO);
+///   out.append(R"({"opened":{}})" "\n");
+///   out.flush();
+class OutputStream {
+ public:
+  explicit OutputStream(int fd, std::size_t flush_threshold = 1 << 20);
+  ~OutputStream();
+  OutputStream(const OutputStream&) = delete;
+  OutputStream& operator=(const OutputStream&) = delete;
+  OutputStream(OutputStream&&) = delete;
+  OutputStream& operator=(OutputStream&&) = delete;
+
+  /// The pending bytes; append to it directly and then call maybe_flush().
+  std::string& buffer() noexcept { return buffer_; }
+  void append(std::string_view bytes) {
+    buffer_.append(bytes);
+    maybe_flush();
+  }
+  void maybe_flush() {
+    if (buffer_.size() >= flush_threshold_) {
+      flush();
+    }
+  }
+  /// Writes every pending byte. Throws flow::Error if the fd fails (e.g. EPIPE).
+  void flush();
+
+ private:
+  int fd_;
+  std::size_t flush_threshold_;
+  std::string buffer_;
+};
+
+}  // namespace flow
