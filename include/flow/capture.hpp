@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <flow/protocol/common.hpp>
@@ -152,10 +153,16 @@ class Output {
   /// Emits one document for binding `binding`. `doc_json` must be a compact JSON object
   /// with no newline (as simdjson's to_json_string or nlohmann's dump() produce).
   void captured(std::uint32_t binding, std::string_view doc_json);
-  void captured(std::uint32_t binding, const nlohmann::json& doc);
+  /// The convenient path: serialises `doc` (exactly an nlohmann::json, so that strings and
+  /// literals always take the raw overload above).
+  void captured(std::uint32_t binding, const std::same_as<nlohmann::json> auto& doc) {
+    captured_json(binding, doc);
+  }
   /// Commits every document since the previous checkpoint, with a state update.
   void checkpoint(std::string_view state_json, bool merge_patch = true);
-  void checkpoint(const nlohmann::json& state, bool merge_patch = true);
+  void checkpoint(const std::same_as<nlohmann::json> auto& state, bool merge_patch = true) {
+    checkpoint_json(state, merge_patch);
+  }
   /// Reports the schema the source has for a binding's documents (must be a closed schema).
   void sourced_schema(std::uint32_t binding, const nlohmann::json& schema);
 
@@ -174,6 +181,8 @@ class Output {
   friend class Session;
   explicit Output(Session& session) : session_(session) {}
   void check_binding(std::uint32_t binding) const;
+  void captured_json(std::uint32_t binding, const nlohmann::json& doc);
+  void checkpoint_json(const nlohmann::json& state, bool merge_patch);
 
   Session& session_;
   std::size_t docs_since_checkpoint_ = 0;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -31,6 +32,12 @@ class LineReader {
 
   explicit LineReader(int fd, std::size_t block_size = 1 << 20);
 
+  /// Makes next() give up (return nullopt, with cancelled() true) when `cancelled` returns
+  /// true. While set, the reader waits for input with poll() in short slices (100 ms) and
+  /// asks `cancelled` between them, so another thread or a signal can stop a blocked read.
+  void set_cancel(std::function<bool()> cancelled) { cancelled_ = std::move(cancelled); }
+  [[nodiscard]] bool cancelled() const noexcept { return was_cancelled_; }
+
   /// The next line, or nullopt at EOF. Retries EINTR; throws flow::Error on read errors.
   std::optional<Line> next();
 
@@ -48,6 +55,8 @@ class LineReader {
   std::size_t scan_ = 0;   // bytes in [begin_, scan_) are known to hold no '\n'
   std::size_t line_number_ = 0;
   bool eof_ = false;
+  std::function<bool()> cancelled_;
+  bool was_cancelled_ = false;
 };
 
 }  // namespace flow

@@ -18,7 +18,9 @@ namespace flow {
 class OutputStream {
  public:
   explicit OutputStream(int fd, std::size_t flush_threshold = 1 << 20);
-  ~OutputStream();
+  /// Does not flush: pending bytes are written only by an explicit flush(), so an error path
+  /// never emits half a transaction.
+  ~OutputStream() = default;
   OutputStream(const OutputStream&) = delete;
   OutputStream& operator=(const OutputStream&) = delete;
   OutputStream(OutputStream&&) = delete;

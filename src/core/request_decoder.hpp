@@ -66,7 +66,8 @@ class RequestParser {
   /// Parses `line` and calls fn once with the variant key and its body. Throws
   /// flow::ProtocolError (with the line number) for malformed JSON, a non-object, zero or
   /// several variant keys, or a DecodeError thrown by fn.
-  void parse(const Line& line, const std::function<void(std::string_view kind, od::value body)>& fn);
+  void parse(const Line& line,
+             const std::function<void(std::string_view kind, od::value body)>& fn);
 
  private:
   od::parser parser_;

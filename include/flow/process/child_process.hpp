@@ -31,6 +31,9 @@ struct SpawnOptions {
   bool pipe_stdin = true;         ///< else the child's stdin is /dev/null
   bool pipe_stdout = true;        ///< else the child inherits our stderr for stdout (never our stdout)
   bool pipe_stderr = true;        ///< else it inherits ours
+  /// Start the child in a new process group and signal the whole group, so grandchildren
+  /// (which may hold our pipes open) are stopped and killed with it.
+  bool new_process_group = false;
 };
 
 /// A running child. The destructor kills (SIGKILL) and reaps a child still running, so no
@@ -60,7 +63,8 @@ class ChildProcess {
   [[nodiscard]] int stderr_fd() const noexcept { return stderr_fd_; }
 
   void close_stdin();
-  /// Sends `sig` if the child is still running.
+  /// Sends `sig` if the child has not been reaped (to its process group too, with
+  /// new_process_group).
   void signal(int sig);
   /// SIGTERM, then SIGKILL if it has not exited within `grace`; reaps it.
   ExitStatus terminate(std::chrono::milliseconds grace);
@@ -78,6 +82,7 @@ class ChildProcess {
   int stdout_fd_ = -1;
   int stderr_fd_ = -1;
   std::optional<ExitStatus> status_;
+  bool process_group_ = false;  // signal() targets the child's process group too
 };
 
 }  // namespace flow::process

@@ -8,7 +8,8 @@ namespace flow::process {
 
 /// A private temporary directory (mode 0700) for files handed to a child (config, catalog,
 /// state). Files are written 0600. The directory and everything in it is removed by the
-/// destructor, and by remove_all_on_signal() on SIGTERM paths, so no secret stays on disk.
+/// destructor (or remove()), so no secret stays on disk. A process killed by a signal runs no
+/// destructors: the shims install a SIGTERM handler that requests a stop and unwind normally.
 ///
 /// Example:
 ///   flow::process::TempDir dir("flow-airbyte");
@@ -24,9 +25,10 @@ class TempDir {
   ~TempDir();
 
   [[nodiscard]] const std::string& path() const noexcept { return path_; }
-  /// Writes (replacing) `name` with `contents`, mode 0600; returns its full path.
+  /// Writes (replacing) `name` with `contents`, mode 0600; returns its full path. `name` is a
+  /// plain file name: empty, ".", ".." or names with '/' throw flow::Error.
   std::string write_file(std::string_view name, std::string_view contents);
-  /// Removes the directory now (idempotent).
+  /// Removes the directory and its contents now (idempotent). path() is empty afterwards.
   void remove() noexcept;
 
  private:

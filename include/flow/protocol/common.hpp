@@ -32,8 +32,8 @@ struct Projection {
 /// A collection the task reads or writes.
 struct CollectionSpec {
   std::string name;
-  nlohmann::json write_schema;  ///< null when absent
-  nlohmann::json read_schema;   ///< null when absent: use write_schema
+  nlohmann::json write_schema;   ///< null when absent
+  nlohmann::json read_schema;    ///< null when absent: use write_schema
   std::vector<std::string> key;  ///< JSON pointers
   std::string uuid_ptr;
   std::vector<std::string> partition_fields;

@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <flow/error.hpp>
+
+#include "capture/codec.hpp"
+
+namespace flow::capture::detail {
+
+namespace {
+
+using flow::detail::DecodeError;
+using flow::detail::for_each_field;
+using flow::detail::get_json;
+using flow::detail::get_string;
+using flow::detail::get_string_array;
+using flow::detail::get_u32;
+using flow::detail::key_is;
+namespace od = flow::detail::od;
+
+od::object as_object(od::value value, std::string_view what) {
+  od::object object;
+  if (auto error = value.get_object().get(object); error != simdjson::SUCCESS) {
+    throw DecodeError(std::string(what) + ": expected an object (" +
+                      simdjson::error_message(error) + ")");
+  }
+  return object;
+}
+
+/// Enums travel as their names; a number (an enum value) is tolerated and kept as text.
+std::string get_enum(od::value value, std::string_view field) {
+  od::json_type type{};
+  if (value.type().get(type) == simdjson::SUCCESS && type == od::json_type::number) {
+    return std::to_string(flow::detail::get_i64(value, field));
+  }
+  return get_string(value, field);
+}
+
+template <class Fn>
+void for_each_element(od::value value, std::string_view field, Fn&& fn) {
+  od::array array;
+  if (auto error = value.get_array().get(array); error != simdjson::SUCCESS) {
+    throw DecodeError(std::string(field) + ": expected an array (" +
+                      simdjson::error_message(error) + ")");
+  }
+  for (auto element : array) {
+    od::value element_value;
+    if (auto error = element.get(element_value); error != simdjson::SUCCESS) {
+      throw DecodeError(std::string(field) + ": " + simdjson::error_message(error));
+    }
+    fn(element_value);
+  }
+}
+
+Binding decode_binding(od::value value) {
+  Binding binding;
+  for_each_field(as_object(value, "bindings[]"), [&](std::string_view key, od::value v) {
+    if (key_is(key, "resourceConfig", "resource_config_json")) {
+      binding.resource_config = get_json(v, key);
+    } else if (key_is(key, "resourcePath", "resource_path")) {
+      binding.resource_path = get_string_array(v, key);
+    } else if (key == "collection") {
+      binding.collection = flow::detail::decode_collection(v);
+    } else if (key == "backfill") {
+      binding.backfill = get_u32(v, key);
+    } else if (key_is(key, "stateKey", "state_key")) {
+      binding.state_key = get_string(v, key);
+    }
+  });
+  return binding;
+}
+
+CaptureSpec decode_capture_spec(od::value value) {
+  CaptureSpec spec;
+  for_each_field(as_object(value, "capture"), [&](std::string_view key, od::value v) {
+    if (key == "name") {
+      spec.name = get_string(v, key);
+    } else if (key_is(key, "connectorType", "connector_type")) {
+      spec.connector_type = get_enum(v, key);
+    } else if (key_is(key, "config", "config_json")) {
+      spec.config = get_json(v, key);
+    } else if (key == "bindings") {
+      for_each_element(v, key, [&](od::value b) { spec.bindings.push_back(decode_binding(b)); });
+    } else if (key_is(key, "intervalSeconds", "interval_seconds")) {
+      spec.interval_seconds = get_u32(v, key);
+    }
+  });
+  return spec;
+}
+
+SpecRequest decode_spec(od::value value) {
+  SpecRequest request;
+  for_each_field(as_object(value, "spec"), [&](std::string_view key, od::value v) {
+    if (key_is(key, "connectorType", "connector_type")) {
+      request.connector_type = get_enum(v, key);
+    } else if (key_is(key, "config", "config_json")) {
+      request.config = get_json(v, key);
+    }
+  });
+  return request;
+}
+
+Discover decode_discover(od::value value) {
+  Discover request;
+  for_each_field(as_object(value, "discover"), [&](std::string_view key, od::value v) {
+    if (key_is(key, "connectorType", "connector_type")) {
+      request.connector_type = get_enum(v, key);
+    } else if (key_is(key, "config", "config_json")) {
+      request.config = get_json(v, key);
+    } else if (key == "name") {
+      request.name = get_string(v, key);
+    } else if (key_is(key, "createdAt", "created_at")) {
+      request.created_at = get_string(v, key);
+    }
+  });
+  return request;
+}
+
+ValidateBinding decode_validate_binding(od::value value) {
+  ValidateBinding binding;
+  for_each_field(as_object(value, "bindings[]"), [&](std::string_view key, od::value v) {
+    if (key_is(key, "resourceConfig", "resource_config_json")) {
+      binding.resource_config = get_json(v, key);
+    } else if (key == "collection") {
+      binding.collection = flow::detail::decode_collection(v);
+    } else if (key == "backfill") {
+      binding.backfill = get_u32(v, key);
+    }
+  });
+  return binding;
+}
+
+Validate decode_validate(od::value value) {
+  Validate request;
+  for_each_field(as_object(value, "validate"), [&](std::string_view key, od::value v) {
+    if (key == "name") {
+      request.name = get_string(v, key);
+    } else if (key_is(key, "connectorType", "connector_type")) {
+      request.connector_type = get_enum(v, key);
+    } else if (key_is(key, "config", "config_json")) {
+      request.config = get_json(v, key);
+    } else if (key == "bindings") {
+      for_each_element(
+          v, key, [&](od::value b) { request.bindings.push_back(decode_validate_binding(b)); });
+    } else if (key_is(key, "lastCapture", "last_capture")) {
+      request.last_capture = decode_capture_spec(v);
+    } else if (key_is(key, "lastVersion", "last_version")) {
+      request.last_version = get_string(v, key);
+    }
+  });
+  return request;
+}
+
+Apply decode_apply(od::value value) {
+  Apply request;
+  for_each_field(as_object(value, "apply"), [&](std::string_view key, od::value v) {
+    if (key == "capture") {
+      request.capture = decode_capture_spec(v);
+    } else if (key == "version") {
+      request.version = get_string(v, key);
+    } else if (key_is(key, "lastCapture", "last_capture")) {
+      request.last_capture = decode_capture_spec(v);
+    } else if (key_is(key, "lastVersion", "last_version")) {
+      request.last_version = get_string(v, key);
+    } else if (key_is(key, "state", "state_json")) {
+      request.state = get_json(v, key);
+    }
+  });
+  return request;
+}
+
+Open decode_open(od::value value) {
+  Open request;
+  for_each_field(as_object(value, "open"), [&](std::string_view key, od::value v) {
+    if (key == "capture") {
+      request.capture = decode_capture_spec(v);
+    } else if (key == "version") {
+      request.version = get_string(v, key);
+    } else if (key == "range") {
+      request.range = flow::detail::decode_range(v);
+    } else if (key_is(key, "state", "state_json")) {
+      request.state = get_json(v, key);
+    } else if (key_is(key, "sealedConfig", "sealed_config_json")) {
+      request.sealed_config = get_json(v, key);
+    }
+  });
+  if (request.state.is_null()) {
+    request.state = nlohmann::json::object();
+  }
+  return request;
+}
+
+AcknowledgeRequest decode_acknowledge(od::value value) {
+  AcknowledgeRequest request;
+  for_each_field(as_object(value, "acknowledge"), [&](std::string_view key, od::value v) {
+    if (key == "checkpoints") {
+      request.checkpoints = get_u32(v, key);
+    }
+  });
+  return request;
+}
+
+}  // namespace
+
+Request decode_request(flow::detail::RequestParser& parser, const Line& line) {
+  std::optional<Request> request;
+  parser.parse(line, [&](std::string_view kind, od::value body) {
+    if (kind == "spec") {
+      request = decode_spec(body);
+    } else if (kind == "discover") {
+      request = decode_discover(body);
+    } else if (kind == "validate") {
+      request = decode_validate(body);
+    } else if (kind == "apply") {
+      request = decode_apply(body);
+    } else if (kind == "open") {
+      request = decode_open(body);
+    } else if (kind == "acknowledge") {
+      request = decode_acknowledge(body);
+    } else {
+      throw DecodeError(
+          "unknown request '" + std::string(kind) +
+          "' (a capture expects spec, discover, validate, apply, open or acknowledge)");
+    }
+  });
+  return std::move(*request);
+}
+
+}  // namespace flow::capture::detail

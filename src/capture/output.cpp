@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <charconv>
+#include <cstring>
+#include <flow/error.hpp>
+#include <thread>
+
+#include "capture/session.hpp"
+
+namespace flow::capture {
+
+namespace {
+
+void append_uint(std::string& out, std::uint32_t value) {
+  char digits[12];
+  const auto result = std::to_chars(std::begin(digits), std::end(digits), value);
+  out.append(digits, result.ptr);
+}
+
+/// A document or state must be one compact JSON object: a newline inside it would break the
+/// line framing the runtime reads, and a non-object is rejected by the runtime.
+void require_compact_object(std::string_view json, const char* what) {
+  if (json.empty() || json.front() != '{') {
+    throw Error(std::string(what) + " must be a JSON object");
+  }
+  if (std::memchr(json.data(), '\n', json.size()) != nullptr) {
+    throw Error(std::string(what) + " must be compact JSON (it contains a newline)");
+  }
+}
+
+}  // namespace
+
+void Output::check_binding(std::uint32_t binding) const {
+  if (binding >= session_.binding_count()) {
+    throw Error("binding " + std::to_string(binding) + " is out of range: the capture has " +
+                std::to_string(session_.binding_count()) + " binding(s)");
+  }
+}
+
+void Output::captured(std::uint32_t binding, std::string_view doc_json) {
+  check_binding(binding);
+  require_compact_object(doc_json, "a captured document");
+  auto& buffer = session_.out().buffer();
+  buffer.append(R"({"captured":{"binding":)");
+  append_uint(buffer, binding);
+  buffer.append(R"(,"doc":)");
+  buffer.append(doc_json);
+  buffer.append("}}\n");
+  ++docs_since_checkpoint_;
+  session_.out().maybe_flush();
+}
+
+void Output::captured_json(std::uint32_t binding, const nlohmann::json& doc) {
+  scratch_ = doc.dump();
+  captured(binding, std::string_view(scratch_));
+}
+
+void Output::checkpoint(std::string_view state_json, bool merge_patch) {
+  require_compact_object(state_json, "checkpoint state");
+  auto& buffer = session_.out().buffer();
+  buffer.append(R"({"checkpoint":{"state":{"updated":)");
+  buffer.append(state_json);
+  buffer.append(merge_patch ? R"(,"mergePatch":true}}})" : "}}}");
+  buffer.push_back('\n');
+  session_.out().flush();
+  docs_since_checkpoint_ = 0;
+  ++checkpoints_;
+}
+
+void Output::checkpoint_json(const nlohmann::json& state, bool merge_patch) {
+  scratch_ = state.dump();
+  checkpoint(std::string_view(scratch_), merge_patch);
+}
+
+void Output::sourced_schema(std::uint32_t binding, const nlohmann::json& schema) {
+  check_binding(binding);
+  if (!schema.is_object()) {
+    throw Error("a sourced schema must be a JSON object");
+  }
+  auto& buffer = session_.out().buffer();
+  buffer.append(R"({"sourcedSchema":{"binding":)");
+  append_uint(buffer, binding);
+  // The proto field name "schema_json" is what every runtime accepts; the json_name has
+  // differed between runtime versions (PROTOCOL.md §3.2).
+  buffer.append(R"(,"schema_json":)");
+  buffer.append(schema.dump());
+  buffer.append("}}\n");
+  session_.out().flush();
+}
+
+bool Output::stopping() const noexcept {
+  return session_.stopping();
+}
+
+bool Output::wait_for_stop(std::chrono::milliseconds timeout) const {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!stopping()) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) {
+      return false;
+    }
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+        deadline - now, std::chrono::milliseconds(20)));
+  }
+  return true;
+}
+
+}  // namespace flow::capture

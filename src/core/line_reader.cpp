@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <poll.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <flow/error.hpp>
+#include <flow/line_reader.hpp>
+#include <string>
+
+namespace flow {
+
+LineReader::LineReader(int fd, std::size_t block_size)
+    : fd_(fd), block_size_(block_size), buffer_(block_size + kLinePadding) {}
+
+bool LineReader::fill() {
+  // Compact: move unconsumed bytes to the front once they sit past the middle.
+  if (begin_ > 0 && begin_ >= buffer_.size() / 2) {
+    std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
+    end_ -= begin_;
+    scan_ -= begin_;
+    begin_ = 0;
+  }
+  // Grow so that a read of block_size_ fits and padding remains after the data.
+  if (buffer_.size() - end_ < block_size_ + kLinePadding) {
+    buffer_.resize(end_ + block_size_ + kLinePadding);
+  }
+  for (;;) {
+    if (cancelled_) {
+      if (cancelled_()) {
+        was_cancelled_ = true;
+        return false;
+      }
+      pollfd pfd{.fd = fd_, .events = POLLIN, .revents = 0};
+      const int ready = ::poll(&pfd, 1, 100);
+      if (ready == 0 || (ready < 0 && errno == EINTR)) {
+        continue;
+      }
+    }
+    const ssize_t n = ::read(fd_, buffer_.data() + end_, block_size_);
+    if (n > 0) {
+      end_ += static_cast<std::size_t>(n);
+      return true;
+    }
+    if (n == 0) {
+      return false;
+    }
+    if (errno != EINTR) {
+      throw Error(std::string("reading input: ") + std::strerror(errno));
+    }
+  }
+}
+
+std::optional<Line> LineReader::next() {
+  for (;;) {
+    if (scan_ < end_) {
+      const void* nl = std::memchr(buffer_.data() + scan_, '\n', end_ - scan_);
+      if (nl != nullptr) {
+        const auto pos = static_cast<std::size_t>(static_cast<const char*>(nl) - buffer_.data());
+        Line line{.text = std::string_view(buffer_.data() + begin_, pos - begin_),
+                  .capacity = buffer_.size() - begin_,
+                  .number = ++line_number_,
+                  .terminated = true};
+        begin_ = pos + 1;
+        scan_ = begin_;
+        return line;
+      }
+      scan_ = end_;
+    }
+    if (eof_ || !fill()) {
+      if (was_cancelled_) {
+        return std::nullopt;  // a partial line stays unconsumed: it was not complete
+      }
+      eof_ = true;
+      if (begin_ == end_) {
+        return std::nullopt;
+      }
+      Line line{.text = std::string_view(buffer_.data() + begin_, end_ - begin_),
+                .capacity = buffer_.size() - begin_,
+                .number = ++line_number_,
+                .terminated = false};
+      begin_ = end_;
+      scan_ = end_;
+      return line;
+    }
+  }
+}
+
+}  // namespace flow
