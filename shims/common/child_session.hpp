@@ -110,18 +110,22 @@ class ChildSession {
 
   /// Waits for the child to exit, joins the stderr thread (stderr drained to EOF; at most a
   /// short grace when a grandchild keeps it open) and the watchdog, reaps the child and
-  /// returns how it ended. Idempotent.
+  /// returns how it ended. Stdout not yet read is drained and dropped first, so a child never
+  /// blocks on a full pipe: call it from the stdout reader's thread (or once it is done).
+  /// Idempotent.
   process::ExitStatus finish();
 
   /// The watchdog fired and killed the child.
   [[nodiscard]] bool timed_out() const noexcept;
   /// stop() was called.
   [[nodiscard]] bool stop_requested() const noexcept;
-  /// The last error-ish stderr lines (level warn or error), oldest first, '\n'-joined.
+  /// The last error-level stderr messages (at most `error_lines_kept`), oldest first,
+  /// '\n'-joined; when there were none, the last few stderr messages of any level.
   [[nodiscard]] std::string last_error_text() const;
   /// A one-line failure for a child that ended badly, e.g.
   ///   "'tap-x' produced no output for 300s; killed"
   ///   "'tap-x' failed with exit code 1: <last_error_text(), lines joined by ' | '>"
+  /// An empty string when the child succeeded and the watchdog did not fire.
   [[nodiscard]] std::string failure_message(const process::ExitStatus& status) const;
 
   [[nodiscard]] pid_t pid() const noexcept { return pid_; }
@@ -130,22 +134,29 @@ class ChildSession {
 
  private:
   explicit ChildSession(ChildSessionOptions options);
-  void read_stderr();
-  void write_stdin_bytes();
-  void watch_idle();
+  void start_threads();
+  void read_stderr();        // stderr thread
+  void write_stdin_bytes();  // stdin thread (stdin_bytes)
+  void watch_idle();         // watchdog thread (idle_timeout > 0)
   void handle_stderr_line(std::string_view line);
-  bool wait_exit_for(std::chrono::milliseconds timeout);  // true once the child has exited
-  void signal_child(int sig);
+  void remember_stderr_line(const std::string& message, bool is_error);
   void kill_and_wait(std::chrono::milliseconds grace);
+  void signal_child(int sig);
+  bool wait_exit_for(std::chrono::milliseconds timeout) const;  // true once it has exited
+  void wait_exit() const;                                       // blocks; never reaps
+  void wake_helpers() noexcept;
+  void join_helpers() noexcept;
+  [[nodiscard]] std::uint64_t activity() const noexcept;
 
   ChildSessionOptions options_;
   std::string program_;
-  process::ChildProcess child_;
   pid_t pid_ = -1;
+  process::ChildProcess child_;
   std::unique_ptr<flow::LineReader> stdout_reader_;
+  bool stdout_eof_ = false;
 
-  // Watchdog activity: counters bumped by their single writer (no lock prefix on the hot path),
-  // sampled by the watchdog thread.
+  // Watchdog input. Each counter has a single writer, so the hot path bumps it with a plain
+  // relaxed load+store (no locked instruction); the watchdog only compares samples.
   std::atomic<std::uint64_t> stdout_activity_{0};
   std::atomic<std::uint64_t> stderr_activity_{0};
   std::atomic<std::uint64_t> other_activity_{0};
@@ -153,13 +164,15 @@ class ChildSession {
   std::atomic<bool> timed_out_{false};
   std::atomic<bool> stop_requested_{false};
 
-  mutable std::mutex mutex_;  // guards child_ signalling/reaping, error_lines_, finished_
-  std::condition_variable finished_cv_;
-  bool finished_ = false;
-  std::optional<process::ExitStatus> status_;
-  std::deque<std::string> error_lines_;
+  mutable std::mutex mutex_;  // guards everything below and signalling/reaping child_
+  std::condition_variable changed_;
+  bool stopping_helpers_ = false;              // the watchdog should return
+  bool stderr_done_ = false;                   // the stderr thread saw EOF (or gave up)
+  std::optional<process::ExitStatus> status_;  // set once reaped by finish()
+  std::deque<std::string> error_lines_;        // last error-level stderr messages
+  std::deque<std::string> tail_lines_;         // last stderr messages of any level
 
-  int wake_fd_ = -1;  // eventfd: tells the stderr thread to give up on a held-open pipe
+  int wake_fd_ = -1;  // eventfd: makes the stderr/stdin threads give up on a held-open pipe
   std::thread stderr_thread_;
   std::thread stdin_thread_;
   std::thread watchdog_thread_;

@@ -19,8 +19,11 @@ struct StderrLog {
 ///  - A JSON object with a level ("level"/"lvl"/"levelname"/"severity") and a message
 ///    ("message"/"msg") keeps them (Python names too: WARNING→warn, CRITICAL/FATAL→error);
 ///    its other keys (and a "fields" object) become fields.
+///  - A plain line opening with an upper-case level word ("INFO ...", "WARNING: ...",
+///    "ERROR:root:...", Singer's "INFO METRIC: ...") takes that level; message = the line.
 ///  - Anything else: message = the line; level error when it matches
 ///    /error|failed|panic|timeout|unable|unrecogni[sz]ed/i (Flow's rule), else info.
+/// A trailing '\r' is dropped.
 ///
 /// Example:
 ///   auto entry = flow::shims::parse_stderr_line(R"({"level":"WARNING","msg":"slow"})");
