@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "derive/request_decode.hpp"
+
+#include <string>
+#include <utility>
+
+namespace flow::derive::detail {
+
+using flow::detail::DecodeError;
+using flow::detail::for_each_field;
+using flow::detail::get_json;
+using flow::detail::get_raw;
+using flow::detail::get_string;
+using flow::detail::get_string_array;
+using flow::detail::get_u32;
+using flow::detail::get_u64;
+using flow::detail::key_is;
+
+namespace {
+
+od::object as_object(od::value value, std::string_view field) {
+  od::object object;
+  if (auto error = value.get_object().get(object); error != simdjson::SUCCESS) {
+    throw DecodeError("field '" + std::string(field) + "': expected an object (" +
+                      simdjson::error_message(error) + ")");
+  }
+  return object;
+}
+
+template <class Fn>
+void for_each_element(od::value value, std::string_view field, Fn&& fn) {
+  od::array array;
+  if (auto error = value.get_array().get(array); error != simdjson::SUCCESS) {
+    throw DecodeError("field '" + std::string(field) + "': expected an array (" +
+                      simdjson::error_message(error) + ")");
+  }
+  for (auto element : array) {
+    od::value element_value;
+    if (auto error = element.get(element_value); error != simdjson::SUCCESS) {
+      throw DecodeError("field '" + std::string(field) + "': malformed element (" +
+                        simdjson::error_message(error) + ")");
+    }
+    fn(element_value);
+  }
+}
+
+/// A CollectionSpec that may carry a `derivation`: On-Demand reads a value once, so the
+/// collection's raw text is parsed twice (cold path: once per Open).
+struct CollectionWithDerivation {
+  CollectionSpec collection;
+  std::optional<Derivation> derivation;
+};
+
+CollectionWithDerivation decode_collection_with_derivation(od::value value) {
+  const simdjson::padded_string text(get_raw(value, "collection"));
+  CollectionWithDerivation result;
+  od::parser parser;
+  {
+    od::document doc = parser.iterate(text);
+    result.collection = flow::detail::decode_collection(doc.get_value());
+  }
+  od::document doc = parser.iterate(text);
+  od::object object;
+  if (auto error = doc.get_object().get(object); error != simdjson::SUCCESS) {
+    throw DecodeError("field 'collection': expected an object");
+  }
+  for_each_field(object, [&](std::string_view key, od::value v) {
+    if (key == "derivation") {
+      result.derivation = decode_derivation(v);
+    }
+  });
+  return result;
+}
+
+ValidateTransform decode_validate_transform(od::value value,
+                                            std::vector<std::uint32_t>& collection_indices) {
+  ValidateTransform transform;
+  std::uint32_t collection_index = 0;
+  bool has_collection = false;
+  for_each_field(as_object(value, "transforms[]"), [&](std::string_view key, od::value v) {
+    if (key == "name") {
+      transform.name = get_string(v, "transforms[].name");
+    } else if (key == "collection") {
+      transform.collection = flow::detail::decode_collection(v);
+      has_collection = true;
+    } else if (key_is(key, "shuffleLambdaConfig", "shuffle_lambda_config_json")) {
+      transform.shuffle_lambda_config = get_json(v, "transforms[].shuffleLambdaConfig");
+    } else if (key_is(key, "lambdaConfig", "lambda_config_json")) {
+      transform.lambda_config = get_json(v, "transforms[].lambdaConfig");
+    } else if (key == "backfill") {
+      transform.backfill = get_u32(v, "transforms[].backfill");
+    } else if (key_is(key, "collectionIndex", "collection_index")) {
+      collection_index = get_u32(v, "transforms[].collectionIndex");
+    }
+  });
+  // With linkedCollections the transform names its collection by index instead.
+  collection_indices.push_back(has_collection ? UINT32_MAX : collection_index);
+  return transform;
+}
+
+Transform decode_transform(od::value value, std::vector<std::uint32_t>& collection_indices) {
+  Transform transform;
+  std::uint32_t collection_index = 0;
+  bool has_collection = false;
+  for_each_field(as_object(value, "transforms[]"), [&](std::string_view key, od::value v) {
+    if (key == "name") {
+      transform.name = get_string(v, "transforms[].name");
+    } else if (key == "collection") {
+      transform.collection = flow::detail::decode_collection(v);
+      has_collection = true;
+    } else if (key_is(key, "shuffleKey", "shuffle_key")) {
+      transform.shuffle_key = get_string_array(v, "transforms[].shuffleKey");
+    } else if (key_is(key, "shuffleLambdaConfig", "shuffle_lambda_config_json")) {
+      transform.shuffle_lambda_config = get_json(v, "transforms[].shuffleLambdaConfig");
+    } else if (key_is(key, "lambdaConfig", "lambda_config_json")) {
+      transform.lambda_config = get_json(v, "transforms[].lambdaConfig");
+    } else if (key_is(key, "readOnly", "read_only")) {
+      transform.read_only = flow::detail::get_bool(v, "transforms[].readOnly");
+    } else if (key == "backfill") {
+      transform.backfill = get_u32(v, "transforms[].backfill");
+    } else if (key_is(key, "stateKey", "state_key")) {
+      transform.state_key = get_string(v, "transforms[].stateKey");
+    } else if (key_is(key, "collectionIndex", "collection_index")) {
+      collection_index = get_u32(v, "transforms[].collectionIndex");
+    }
+  });
+  collection_indices.push_back(has_collection ? UINT32_MAX : collection_index);
+  return transform;
+}
+
+/// Resolves transforms that name their collection by index into `linked`.
+template <class T>
+void link_collections(std::vector<T>& transforms,
+                      const std::vector<std::uint32_t>& indices,
+                      const std::vector<CollectionSpec>& linked) {
+  if (linked.empty()) {
+    return;
+  }
+  for (std::size_t i = 0; i < transforms.size(); ++i) {
+    if (indices[i] == UINT32_MAX) {
+      continue;
+    }
+    if (indices[i] >= linked.size()) {
+      throw DecodeError("transforms[" + std::to_string(i) + "].collectionIndex " +
+                        std::to_string(indices[i]) + " is out of range (" +
+                        std::to_string(linked.size()) + " linked collections)");
+    }
+    transforms[i].collection = linked[indices[i]];
+  }
+}
+
+std::vector<CollectionSpec> decode_collections(od::value value, std::string_view field) {
+  std::vector<CollectionSpec> collections;
+  for_each_element(value, field, [&](od::value element) {
+    collections.push_back(flow::detail::decode_collection(element));
+  });
+  return collections;
+}
+
+}  // namespace
+
+SpecRequest decode_spec(od::value body) {
+  SpecRequest request;
+  for_each_field(as_object(body, "spec"), [&](std::string_view key, od::value v) {
+    if (key_is(key, "connectorType", "connector_type")) {
+      request.connector_type = get_string(v, "spec.connectorType");
+    } else if (key_is(key, "config", "config_json")) {
+      request.config = get_json(v, "spec.config");
+    }
+  });
+  return request;
+}
+
+Validate decode_validate(od::value body) {
+  Validate request;
+  std::vector<std::uint32_t> indices;
+  std::vector<CollectionSpec> linked;
+  for_each_field(as_object(body, "validate"), [&](std::string_view key, od::value v) {
+    if (key_is(key, "connectorType", "connector_type")) {
+      request.connector_type = get_string(v, "validate.connectorType");
+    } else if (key_is(key, "config", "config_json")) {
+      request.config = get_json(v, "validate.config");
+    } else if (key == "collection") {
+      request.collection = flow::detail::decode_collection(v);
+    } else if (key == "transforms") {
+      for_each_element(v, "validate.transforms", [&](od::value element) {
+        request.transforms.push_back(decode_validate_transform(element, indices));
+      });
+    } else if (key_is(key, "shuffleKeyTypes", "shuffle_key_types")) {
+      request.shuffle_key_types = get_string_array(v, "validate.shuffleKeyTypes");
+    } else if (key_is(key, "projectRoot", "project_root")) {
+      request.project_root = get_string(v, "validate.projectRoot");
+    } else if (key_is(key, "importMap", "import_map")) {
+      for_each_field(as_object(v, "validate.importMap"), [&](std::string_view k, od::value url) {
+        request.import_map.emplace(std::string(k), get_string(url, "validate.importMap"));
+      });
+    } else if (key_is(key, "lastCollection", "last_collection")) {
+      request.last_collection = flow::detail::decode_collection(v);
+    } else if (key_is(key, "lastVersion", "last_version")) {
+      request.last_version = get_string(v, "validate.lastVersion");
+    } else if (key_is(key, "linkedCollections", "linked_collections")) {
+      linked = decode_collections(v, "validate.linkedCollections");
+    }
+  });
+  link_collections(request.transforms, indices, linked);
+  return request;
+}
+
+Derivation decode_derivation(od::value value) {
+  Derivation derivation;
+  std::vector<std::uint32_t> indices;
+  std::vector<CollectionSpec> linked;
+  for_each_field(as_object(value, "derivation"), [&](std::string_view key, od::value v) {
+    if (key_is(key, "connectorType", "connector_type")) {
+      derivation.connector_type = get_string(v, "derivation.connectorType");
+    } else if (key_is(key, "config", "config_json")) {
+      derivation.config = get_json(v, "derivation.config");
+    } else if (key == "transforms") {
+      for_each_element(v, "derivation.transforms", [&](od::value element) {
+        derivation.transforms.push_back(decode_transform(element, indices));
+      });
+    } else if (key_is(key, "shuffleKeyTypes", "shuffle_key_types")) {
+      derivation.shuffle_key_types = get_string_array(v, "derivation.shuffleKeyTypes");
+    } else if (key_is(key, "linkedCollections", "linked_collections")) {
+      linked = decode_collections(v, "derivation.linkedCollections");
+    }
+  });
+  link_collections(derivation.transforms, indices, linked);
+  return derivation;
+}
+
+Open decode_open(od::value body) {
+  Open request;
+  for_each_field(as_object(body, "open"), [&](std::string_view key, od::value v) {
+    if (key == "collection") {
+      auto decoded = decode_collection_with_derivation(v);
+      request.collection = std::move(decoded.collection);
+      if (decoded.derivation) {
+        request.derivation = std::move(*decoded.derivation);
+      }
+    } else if (key == "version") {
+      request.version = get_string(v, "open.version");
+    } else if (key == "range") {
+      request.range = flow::detail::decode_range(v);
+    } else if (key_is(key, "state", "state_json")) {
+      request.state = get_json(v, "open.state");
+    }
+  });
+  if (request.state.is_null()) {
+    request.state = nlohmann::json::object();
+  }
+  return request;
+}
+
+Read decode_read(od::value body) {
+  Read read;
+  bool has_doc = false;
+  for_each_field(as_object(body, "read"), [&](std::string_view key, od::value v) {
+    if (key_is(key, "doc", "doc_json")) {
+      read.doc = get_raw(v, "read.doc");
+      has_doc = true;
+    } else if (key == "transform") {
+      read.transform = get_u32(v, "read.transform");
+    } else if (key == "uuid") {
+      for_each_field(as_object(v, "read.uuid"), [&](std::string_view k, od::value part) {
+        if (k == "node") {
+          read.uuid.node = get_u64(part, "read.uuid.node");
+        } else if (k == "clock") {
+          read.uuid.clock = get_u64(part, "read.uuid.clock");
+        }
+      });
+    } else if (key == "shuffle") {
+      for_each_field(as_object(v, "read.shuffle"), [&](std::string_view k, od::value part) {
+        if (key_is(k, "key", "key_json")) {
+          read.shuffle_key = get_raw(part, "read.shuffle.key");
+        } else if (k == "hash") {
+          read.shuffle_hash = get_u32(part, "read.shuffle.hash");
+        }
+      });
+    }
+  });
+  if (!has_doc) {
+    throw DecodeError("read has no 'doc'");
+  }
+  return read;
+}
+
+}  // namespace flow::derive::detail

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// Internal: one derive protocol stream — the request loop, dispatch to the connector, and the
+// response writer, checked against the ordering rules of ProtocolState.
+
+#include <cstddef>
+#include <flow/derive.hpp>
+#include <flow/line_reader.hpp>
+#include <flow/output_stream.hpp>
+#include <optional>
+#include <string_view>
+
+#include "core/request_decoder.hpp"
+#include "derive/protocol_state.hpp"
+
+namespace flow::derive {
+
+/// Serves one stream. serve() is `Session(connector, in, out, options).run()`.
+///
+/// Example:
+///   flow::derive::Session session(connector, STDIN_FILENO, STDOUT_FILENO, {});
+///   return session.run();
+class Session {
+ public:
+  Session(Connector& connector, int in_fd, int out_fd, const ServeOptions& options);
+
+  /// Reads requests until EOF (or a stop signal). Returns 0; throws on protocol violations.
+  int run();
+
+  /// Publisher's sink: checks the ordering rules, then buffers one `published` line.
+  void publish(std::string_view doc_json);
+
+ private:
+  void dispatch(detail::RequestKind kind, simdjson::ondemand::value body, const Line& line);
+  void handle_read(simdjson::ondemand::value body, const Line& line);
+  void handle_flush(const Line& line);
+  void handle_start_commit(const Line& line);
+  /// The runtime went on after `flushed` without a startCommit (a V2 runtime).
+  void on_skipped_start_commit(const Line& line);
+  /// Calls connector.start_commit() and returns its state update.
+  std::optional<ConnectorState> take_state_update();
+  void send_control();  // writes out what is buffered: control messages go out at once
+
+  Connector& connector_;
+  LineReader reader_;
+  OutputStream out_;
+  flow::detail::RequestParser parser_;
+  detail::ProtocolState state_;
+  Publisher publisher_;
+  std::size_t transforms_ = 0;  // from Open, to range-check read.transform
+  std::size_t current_line_ = 0;
+};
+
+}  // namespace flow::derive
