@@ -6,6 +6,8 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <flow/error.hpp>
+#include <flow/json_util.hpp>
 #include <flow/protocol/common.hpp>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -41,67 +43,67 @@ namespace flow::capture {
 /// Spec request. Every process receives one with `config: {}` first (the runtime probes for
 /// IAM requirements), so spec() must not validate the config.
 struct SpecRequest {
-  std::string connector_type;
+  std::string connector_type{};
   nlohmann::json config = nlohmann::json::object();
 };
 
 struct Discover {
-  std::string connector_type;
+  std::string connector_type{};
   nlohmann::json config = nlohmann::json::object();
-  std::string name;        ///< task name, when the runtime sends it
-  std::string created_at;  ///< "YYYY-MM-DD", when the runtime sends it
+  std::string name{};        ///< task name, when the runtime sends it
+  std::string created_at{};  ///< "YYYY-MM-DD", when the runtime sends it
 };
 
 /// One binding of a CaptureSpec.
 struct Binding {
   nlohmann::json resource_config = nlohmann::json::object();
-  std::vector<std::string> resource_path;
-  CollectionSpec collection;
+  std::vector<std::string> resource_path{};
+  CollectionSpec collection{};
   std::uint32_t backfill = 0;
   /// Stable key for this binding's state; it changes when the binding is re-backfilled, so
   /// keying per-binding state by it restarts exactly that binding.
-  std::string state_key;
+  std::string state_key{};
 };
 
 struct CaptureSpec {
-  std::string name;
-  std::string connector_type;
+  std::string name{};
+  std::string connector_type{};
   nlohmann::json config = nlohmann::json::object();
-  std::vector<Binding> bindings;
+  std::vector<Binding> bindings{};
   std::uint32_t interval_seconds = 0;
 };
 
 struct ValidateBinding {
   nlohmann::json resource_config = nlohmann::json::object();
-  CollectionSpec collection;
+  CollectionSpec collection{};
   std::uint32_t backfill = 0;
 };
 
 struct Validate {
-  std::string name;
-  std::string connector_type;
+  std::string name{};
+  std::string connector_type{};
   nlohmann::json config = nlohmann::json::object();
-  std::vector<ValidateBinding> bindings;
-  std::optional<CaptureSpec> last_capture;
-  std::string last_version;
+  std::vector<ValidateBinding> bindings{};
+  std::optional<CaptureSpec> last_capture{};
+  std::string last_version{};
 };
 
 struct Apply {
-  CaptureSpec capture;
-  std::string version;
-  std::optional<CaptureSpec> last_capture;
-  std::string last_version;
+  CaptureSpec capture{};
+  std::string version{};
+  std::optional<CaptureSpec> last_capture{};
+  std::string last_version{};
   nlohmann::json state = nlohmann::json::object();
 };
 
 struct Open {
-  CaptureSpec capture;
-  std::string version;
-  RangeSpec range;
+  CaptureSpec capture{};
+  std::string version{};
+  RangeSpec range{};
   /// The reduced connector state from earlier checkpoints; `{}` on the first run.
   nlohmann::json state = nlohmann::json::object();
   /// The as-published (still encrypted) config, for restating in configUpdate events.
-  nlohmann::json sealed_config;
+  nlohmann::json sealed_config{};
 };
 
 // ---- Responses (connector → runtime) -----------------------------------------------------
@@ -110,29 +112,29 @@ struct Open {
 struct Spec {
   nlohmann::json config_schema = nlohmann::json::object();
   nlohmann::json resource_config_schema = nlohmann::json::object();
-  std::string documentation_url;
-  nlohmann::json oauth2;  ///< null = none
+  std::string documentation_url{};
+  nlohmann::json oauth2{};  ///< null = none
   /// JSON pointers into a binding's resource config whose values form its resource path.
-  std::vector<std::string> resource_path_pointers;
+  std::vector<std::string> resource_path_pointers{};
 };
 
 struct DiscoveredBinding {
-  std::string recommended_name;
+  std::string recommended_name{};
   nlohmann::json resource_config = nlohmann::json::object();
   nlohmann::json document_schema = nlohmann::json::object();
-  std::vector<std::string> key;  ///< JSON pointers
+  std::vector<std::string> key{};  ///< JSON pointers
   bool disable = false;
-  std::vector<std::string> resource_path;  ///< optional
+  std::vector<std::string> resource_path{};  ///< optional
   bool is_fallback_key = false;
 };
 
 struct ValidatedBinding {
-  std::vector<std::string> resource_path;
+  std::vector<std::string> resource_path{};
 };
 
 struct Applied {
-  std::string action_description;  ///< "" means nothing was done
-  std::optional<ConnectorState> state;
+  std::string action_description{};  ///< "" means nothing was done
+  std::optional<ConnectorState> state{};
 };
 
 // ---- Output ------------------------------------------------------------------------------

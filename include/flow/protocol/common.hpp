@@ -21,23 +21,23 @@ struct RangeSpec {
 
 /// One projection of a collection (a field name for a document location).
 struct Projection {
-  std::string ptr;
-  std::string field;
+  std::string ptr{};
+  std::string field{};
   bool explicit_ = false;
   bool is_partition_key = false;
   bool is_primary_key = false;
-  nlohmann::json inference;  ///< as sent; null when absent
+  nlohmann::json inference{};  ///< as sent; null when absent
 };
 
 /// A collection the task reads or writes.
 struct CollectionSpec {
-  std::string name;
-  nlohmann::json write_schema;   ///< null when absent
-  nlohmann::json read_schema;    ///< null when absent: use write_schema
-  std::vector<std::string> key;  ///< JSON pointers
-  std::string uuid_ptr;
-  std::vector<std::string> partition_fields;
-  std::vector<Projection> projections;
+  std::string name{};
+  nlohmann::json write_schema{};   ///< null when absent
+  nlohmann::json read_schema{};    ///< null when absent: use write_schema
+  std::vector<std::string> key{};  ///< JSON pointers
+  std::string uuid_ptr{};
+  std::vector<std::string> partition_fields{};
+  std::vector<Projection> projections{};
 
   /// The schema documents must satisfy when read: read_schema if set, else write_schema.
   [[nodiscard]] const nlohmann::json& effective_read_schema() const {
