@@ -23,9 +23,12 @@ namespace {
 using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
 
-/// How long finish() lets stderr drain after the child exited; a grandchild holding the pipe
-/// open must not hang the shim.
-constexpr milliseconds kStderrDrainGrace{1000};
+/// After the child exited, how long its pipes may stay open (held by a background
+/// grandchild) before the monitor kills its process group.
+constexpr milliseconds kStragglerGrace{1000};
+/// How long finish() waits for stderr EOF after the child exited (the monitor normally
+/// ends it well before, by killing stragglers).
+constexpr milliseconds kStderrDrainGrace{5000};
 /// Stderr lines of any level kept for last_error_text() when no error-level line came.
 constexpr std::size_t kTailLinesKept = 5;
 constexpr std::size_t kStderrBlockSize = 64 * 1024;
@@ -126,9 +129,7 @@ void ChildSession::start_threads() {
   if (options_.stdin_bytes) {
     stdin_thread_ = std::thread([this] { write_stdin_bytes(); });
   }
-  if (options_.idle_timeout.count() > 0) {
-    watchdog_thread_ = std::thread([this] { watch_idle(); });
-  }
+  monitor_thread_ = std::thread([this] { watch_child(); });
 }
 
 ChildSession::~ChildSession() {
@@ -158,7 +159,7 @@ std::optional<flow::Line> ChildSession::next_stdout_line() {
     bump(stdout_activity_);
     shim_busy_.store(true, std::memory_order_relaxed);
   } else {
-    stdout_eof_ = true;
+    stdout_eof_.store(true);
   }
   return line;
 }
@@ -220,29 +221,19 @@ process::ExitStatus ChildSession::finish() {
     }
   }
   // Unread stdout is dropped so the child cannot block on a full pipe.
-  if (!stdout_eof_) {
+  if (!stdout_eof_.load()) {
     try {
       while (next_stdout_line()) {
       }
     } catch (const std::exception&) {  // a read error: the child's exit status tells more
     }
-    stdout_eof_ = true;
+    stdout_eof_.store(true);
   }
-  wait_exit();  // the watchdog still guards a child that hangs after closing stdout
-
-  {
-    const std::lock_guard lock(mutex_);
-    stopping_helpers_ = true;
-  }
-  changed_.notify_all();
-  if (watchdog_thread_.joinable()) {
-    watchdog_thread_.join();
-  }
+  wait_exit();  // the monitor still guards a child that hangs after closing stdout
   {
     std::unique_lock lock(mutex_);
     changed_.wait_for(lock, kStderrDrainGrace, [this] { return stderr_done_; });
   }
-  wake_helpers();
   join_helpers();
 
   const std::lock_guard lock(mutex_);
@@ -409,35 +400,48 @@ void ChildSession::write_stdin_bytes() {
   child_.close_stdin();
 }
 
-void ChildSession::watch_idle() {
+void ChildSession::watch_child() {
   const milliseconds timeout = options_.idle_timeout;
-  const milliseconds tick = std::clamp(timeout / 8, milliseconds(5), milliseconds(1000));
+  const bool watch_idle = timeout.count() > 0;
+  const milliseconds tick =
+      watch_idle ? std::clamp(timeout / 8, milliseconds(5), milliseconds(250)) : milliseconds(100);
   std::uint64_t last_seen = activity();
   auto deadline = Clock::now() + timeout;
+  std::optional<Clock::time_point> exited_at;
   std::unique_lock lock(mutex_);
   for (;;) {
     if (changed_.wait_for(lock, tick, [this] { return stopping_helpers_; })) {
       return;
     }
-    const auto now = Clock::now();
-    const std::uint64_t current = activity();
-    if (current != last_seen || shim_busy_.load(std::memory_order_relaxed)) {
-      last_seen = current;
-      deadline = now + timeout;
-      continue;
-    }
-    if (now < deadline) {
-      continue;
-    }
+    const bool pipes_open = !stdout_eof_.load() || !stderr_done_;
     lock.unlock();
+    const auto now = Clock::now();
     if (wait_exit_for(milliseconds(0))) {
-      return;  // it exited on its own; nothing to kill
+      // It exited. Whatever still holds its pipes open a while later is a leftover of it.
+      if (!pipes_open) {
+        return;
+      }
+      exited_at = exited_at.value_or(now);
+      if (now - *exited_at >= kStragglerGrace) {
+        flow::log::warn("child exited but its output pipes stay open; killing its process group",
+                        {{"program", program_}, {"pid", pid_}});
+        signal_child(SIGKILL);
+        return;
+      }
+    } else if (watch_idle) {
+      const std::uint64_t current = activity();
+      if (current != last_seen || shim_busy_.load(std::memory_order_relaxed)) {
+        last_seen = current;
+        deadline = now + timeout;
+      } else if (now >= deadline) {
+        timed_out_.store(true);
+        flow::log::warn("child produced no output; killing it",
+                        {{"program", program_}, {"pid", pid_}, {"idle", format_duration(timeout)}});
+        kill_and_wait(options_.kill_grace);
+        return;
+      }
     }
-    timed_out_.store(true);
-    flow::log::warn("child produced no output; killing it",
-                    {{"program", program_}, {"pid", pid_}, {"idle", format_duration(timeout)}});
-    kill_and_wait(options_.kill_grace);
-    return;
+    lock.lock();
   }
 }
 
@@ -498,11 +502,12 @@ void ChildSession::join_helpers() noexcept {
     stopping_helpers_ = true;
   }
   changed_.notify_all();
-  for (std::thread* thread : {&watchdog_thread_, &stderr_thread_, &stdin_thread_}) {
+  if (monitor_thread_.joinable()) {
+    monitor_thread_.join();
+  }
+  wake_helpers();  // the stderr and stdin threads give up on pipes still held open
+  for (std::thread* thread : {&stderr_thread_, &stdin_thread_}) {
     if (thread->joinable()) {
-      if (thread != &watchdog_thread_) {
-        wake_helpers();
-      }
       thread->join();
     }
   }

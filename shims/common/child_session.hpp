@@ -32,18 +32,18 @@ using StderrLineHandler = std::function<void(std::string_view line)>;
 
 /// How to run one child of a shim.
 struct ChildSessionOptions {
-  std::vector<std::string> argv;  ///< argv[0] is looked up on PATH; no shell
+  std::vector<std::string> argv{};  ///< argv[0] is looked up on PATH; no shell
   /// Variables set (or overriding) in the child's environment, on top of ours.
-  std::map<std::string, std::string> env;
-  std::string working_directory;  ///< empty: ours
+  std::map<std::string, std::string> env{};
+  std::string working_directory{};  ///< empty: ours
   /// Bytes the child reads on stdin, written by a background thread and then closed (EOF).
   /// nullopt: the child's stdin is /dev/null, unless `stdin_pipe` is set.
-  std::optional<std::string> stdin_bytes;
+  std::optional<std::string> stdin_bytes{};
   /// Keep stdin as a pipe the caller writes with write_stdin() and ends with close_stdin().
   /// Only when `stdin_bytes` is nullopt.
   bool stdin_pipe = false;
   /// Called for every stderr line. Empty: forward_stderr_line() (a Flow log line).
-  StderrLineHandler on_stderr_line;
+  StderrLineHandler on_stderr_line{};
   /// Kill the child when neither its stdout nor its stderr produced anything for this long
   /// while the shim was waiting on it. 0 = no watchdog.
   std::chrono::milliseconds idle_timeout{0};
@@ -63,6 +63,10 @@ struct ChildSessionOptions {
 ///
 /// The watchdog counts only time the shim spends waiting on the child (a shim busy with a
 /// line it was handed, e.g. blocked writing to Flow, is not the child's fault).
+///
+/// The child runs in its own process group, and signals go to the whole group. When the child
+/// has exited but something it left behind (a background grandchild) still holds its stdout
+/// or stderr open a second later, the group is killed, so the shim never hangs on a pipe.
 ///
 /// Signals: a shim killed by SIGTERM runs no destructors. Shims install a SIGTERM handler
 /// that requests a stop (see stop()) and then unwind normally, so this destructor and
@@ -108,11 +112,10 @@ class ChildSession {
   /// drains stdout and calls finish().
   void stop(std::chrono::milliseconds grace);
 
-  /// Waits for the child to exit, joins the stderr thread (stderr drained to EOF; at most a
-  /// short grace when a grandchild keeps it open) and the watchdog, reaps the child and
-  /// returns how it ended. Stdout not yet read is drained and dropped first, so a child never
-  /// blocks on a full pipe: call it from the stdout reader's thread (or once it is done).
-  /// Idempotent.
+  /// Waits for the child to exit, joins the stderr thread (stderr drained to EOF) and the
+  /// monitor, reaps the child and returns how it ended. Stdout not yet read is drained and dropped
+  /// first, so a child never blocks on a full pipe: call it from the stdout reader's thread (or
+  /// once it is done). Idempotent.
   process::ExitStatus finish();
 
   /// The watchdog fired and killed the child.
@@ -137,7 +140,7 @@ class ChildSession {
   void start_threads();
   void read_stderr();        // stderr thread
   void write_stdin_bytes();  // stdin thread (stdin_bytes)
-  void watch_idle();         // watchdog thread (idle_timeout > 0)
+  void watch_child();        // monitor thread: idle watchdog, stragglers
   void handle_stderr_line(std::string_view line);
   void remember_stderr_line(const std::string& message, bool is_error);
   void kill_and_wait(std::chrono::milliseconds grace);
@@ -153,7 +156,7 @@ class ChildSession {
   pid_t pid_ = -1;
   process::ChildProcess child_;
   std::unique_ptr<flow::LineReader> stdout_reader_;
-  bool stdout_eof_ = false;
+  std::atomic<bool> stdout_eof_{false};
 
   // Watchdog input. Each counter has a single writer, so the hot path bumps it with a plain
   // relaxed load+store (no locked instruction); the watchdog only compares samples.
@@ -166,7 +169,7 @@ class ChildSession {
 
   mutable std::mutex mutex_;  // guards everything below and signalling/reaping child_
   std::condition_variable changed_;
-  bool stopping_helpers_ = false;              // the watchdog should return
+  bool stopping_helpers_ = false;              // the monitor should return
   bool stderr_done_ = false;                   // the stderr thread saw EOF (or gave up)
   std::optional<process::ExitStatus> status_;  // set once reaped by finish()
   std::deque<std::string> error_lines_;        // last error-level stderr messages
@@ -175,7 +178,7 @@ class ChildSession {
   int wake_fd_ = -1;  // eventfd: makes the stderr/stdin threads give up on a held-open pipe
   std::thread stderr_thread_;
   std::thread stdin_thread_;
-  std::thread watchdog_thread_;
+  std::thread monitor_thread_;
 };
 
 /// The default stderr handler: writes `line` as one Flow log line (see parse_stderr_line).

@@ -24,13 +24,13 @@ struct ExitStatus {
 };
 
 struct SpawnOptions {
-  std::vector<std::string> argv;  ///< argv[0] is looked up on PATH
+  std::vector<std::string> argv{};  ///< argv[0] is looked up on PATH
   /// Variables set (or overriding) in the child's environment, on top of ours.
-  std::map<std::string, std::string> env;
-  std::string working_directory;  ///< empty: ours
-  bool pipe_stdin = true;         ///< else the child's stdin is /dev/null
-  bool pipe_stdout = true;        ///< else the child inherits our stderr for stdout (never our stdout)
-  bool pipe_stderr = true;        ///< else it inherits ours
+  std::map<std::string, std::string> env{};
+  std::string working_directory{};  ///< empty: ours
+  bool pipe_stdin = true;           ///< else the child's stdin is /dev/null
+  bool pipe_stdout = true;  ///< else the child inherits our stderr for stdout (never our stdout)
+  bool pipe_stderr = true;  ///< else it inherits ours
   /// Start the child in a new process group and signal the whole group, so grandchildren
   /// (which may hold our pipes open) are stopped and killed with it.
   bool new_process_group = false;
