@@ -17,12 +17,7 @@ using flow::detail::key_is;
 namespace od = flow::detail::od;
 
 od::object as_object(od::value value, std::string_view what) {
-  od::object object;
-  if (auto error = value.get_object().get(object); error != simdjson::SUCCESS) {
-    throw DecodeError(std::string(what) + ": expected an object (" +
-                      simdjson::error_message(error) + ")");
-  }
-  return object;
+  return flow::detail::get_object(value, what);
 }
 
 /// Enums travel as their names; a number (an enum value) is tolerated and kept as text.
@@ -37,9 +32,9 @@ std::string get_enum(od::value value, std::string_view field) {
 template <class Fn>
 void for_each_element(od::value value, std::string_view field, Fn&& fn) {
   od::array array;
-  if (auto error = value.get_array().get(array); error != simdjson::SUCCESS) {
-    throw DecodeError(std::string(field) + ": expected an array (" +
-                      simdjson::error_message(error) + ")");
+  if (value.get_array().get(array) != simdjson::SUCCESS) {
+    throw DecodeError("field '" + std::string(field) + "': expected an array, found " +
+                      flow::detail::token_excerpt(value));
   }
   for (auto element : array) {
     od::value element_value;

@@ -19,6 +19,12 @@ namespace {
   throw DecodeError(message);
 }
 
+/// Like fail(), quoting the offending token so malformed JSON and wrong types read clearly.
+[[noreturn]] void fail_at(od::value& value, std::string_view field, std::string_view expected) {
+  throw DecodeError("field '" + std::string(field) + "': expected " + std::string(expected) +
+                    ", found " + token_excerpt(value));
+}
+
 // Standard base64 alphabet → 6-bit value; 0xff marks characters outside the alphabet.
 constexpr std::array<unsigned char, 256> make_base64_table() {
   std::array<unsigned char, 256> table{};
@@ -38,6 +44,24 @@ constexpr std::array<unsigned char, 256> make_base64_table() {
 constexpr auto kBase64 = make_base64_table();
 
 }  // namespace
+
+std::string token_excerpt(od::value& value) {
+  std::string_view token = value.raw_json_token();
+  while (!token.empty() && (token.back() == ' ' || token.back() == '\n' || token.back() == '\r' ||
+                            token.back() == '\t')) {
+    token.remove_suffix(1);
+  }
+  constexpr std::size_t kMax = 40;
+  return "`" + std::string(token.substr(0, kMax)) + (token.size() > kMax ? "…`" : "`");
+}
+
+od::object get_object(od::value value, std::string_view field) {
+  od::object object;
+  if (value.get_object().get(object) != simdjson::SUCCESS) {
+    fail_at(value, field, "an object");
+  }
+  return object;
+}
 
 void for_each_field(od::object object,
                     const std::function<void(std::string_view key, od::value value)>& fn) {
@@ -59,16 +83,16 @@ void for_each_field(od::object object,
 
 std::string get_string(od::value value, std::string_view field) {
   std::string_view text;
-  if (auto error = value.get_string().get(text); error != simdjson::SUCCESS) {
-    fail(field, "a string", error);
+  if (value.get_string().get(text) != simdjson::SUCCESS) {
+    fail_at(value, field, "a string");
   }
   return std::string(text);
 }
 
 bool get_bool(od::value value, std::string_view field) {
   bool result = false;
-  if (auto error = value.get_bool().get(result); error != simdjson::SUCCESS) {
-    fail(field, "a boolean", error);
+  if (value.get_bool().get(result) != simdjson::SUCCESS) {
+    fail_at(value, field, "a boolean");
   }
   return result;
 }
@@ -82,7 +106,7 @@ std::uint64_t get_u64(od::value value, std::string_view field) {
   const auto error = type == od::json_type::string ? value.get_uint64_in_string().get(result)
                                                    : value.get_uint64().get(result);
   if (error != simdjson::SUCCESS) {
-    fail(field, "an unsigned integer (number or decimal string)", error);
+    fail_at(value, field, "an unsigned integer (number or decimal string)");
   }
   return result;
 }
@@ -96,7 +120,7 @@ std::int64_t get_i64(od::value value, std::string_view field) {
   const auto error = type == od::json_type::string ? value.get_int64_in_string().get(result)
                                                    : value.get_int64().get(result);
   if (error != simdjson::SUCCESS) {
-    fail(field, "an integer (number or decimal string)", error);
+    fail_at(value, field, "an integer (number or decimal string)");
   }
   return result;
 }
@@ -112,8 +136,8 @@ std::uint32_t get_u32(od::value value, std::string_view field) {
 
 std::vector<std::string> get_string_array(od::value value, std::string_view field) {
   od::array array;
-  if (auto error = value.get_array().get(array); error != simdjson::SUCCESS) {
-    fail(field, "an array of strings", error);
+  if (value.get_array().get(array) != simdjson::SUCCESS) {
+    fail_at(value, field, "an array of strings");
   }
   std::vector<std::string> result;
   for (auto element : array) {
@@ -128,8 +152,8 @@ std::vector<std::string> get_string_array(od::value value, std::string_view fiel
 
 std::string_view get_raw(od::value value, std::string_view field) {
   std::string_view raw;
-  if (auto error = simdjson::to_json_string(value).get(raw); error != simdjson::SUCCESS) {
-    fail(field, "a JSON value", error);
+  if (simdjson::to_json_string(value).get(raw) != simdjson::SUCCESS) {
+    fail_at(value, field, "a JSON value");
   }
   return raw;
 }
@@ -171,10 +195,7 @@ std::string get_bytes(od::value value, std::string_view field) {
 }
 
 RangeSpec decode_range(od::value value) {
-  od::object object;
-  if (auto error = value.get_object().get(object); error != simdjson::SUCCESS) {
-    fail("range", "an object", error);
-  }
+  od::object object = get_object(value, "range");
   RangeSpec range;
   for_each_field(object, [&](std::string_view key, od::value v) {
     if (key_is(key, "keyBegin", "key_begin")) {
@@ -193,10 +214,7 @@ RangeSpec decode_range(od::value value) {
 namespace {
 
 Projection decode_projection(od::value value) {
-  od::object object;
-  if (auto error = value.get_object().get(object); error != simdjson::SUCCESS) {
-    fail("projections[]", "an object", error);
-  }
+  od::object object = get_object(value, "projections[]");
   Projection projection;
   for_each_field(object, [&](std::string_view key, od::value v) {
     if (key == "ptr") {
@@ -219,10 +237,7 @@ Projection decode_projection(od::value value) {
 }  // namespace
 
 CollectionSpec decode_collection(od::value value) {
-  od::object object;
-  if (auto error = value.get_object().get(object); error != simdjson::SUCCESS) {
-    fail("collection", "an object", error);
-  }
+  od::object object = get_object(value, "collection");
   CollectionSpec collection;
   for_each_field(object, [&](std::string_view key, od::value v) {
     if (key == "name") {
@@ -239,8 +254,8 @@ CollectionSpec decode_collection(od::value value) {
       collection.partition_fields = get_string_array(v, key);
     } else if (key == "projections") {
       od::array array;
-      if (auto error = v.get_array().get(array); error != simdjson::SUCCESS) {
-        fail(key, "an array", error);
+      if (v.get_array().get(array) != simdjson::SUCCESS) {
+        fail_at(v, key, "an array");
       }
       for (auto element : array) {
         od::value element_value;
@@ -255,10 +270,7 @@ CollectionSpec decode_collection(od::value value) {
 }
 
 ConnectorState decode_connector_state(od::value value) {
-  od::object object;
-  if (auto error = value.get_object().get(object); error != simdjson::SUCCESS) {
-    fail("state", "an object", error);
-  }
+  od::object object = get_object(value, "state");
   ConnectorState state;
   for_each_field(object, [&](std::string_view key, od::value v) {
     if (key_is(key, "updated", "updated_json")) {

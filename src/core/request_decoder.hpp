@@ -35,6 +35,11 @@ inline bool key_is(std::string_view key, std::string_view json_name, std::string
   return key == json_name || key == proto_name;
 }
 
+/// The value's first token, quoted and cut to 40 characters, for error messages.
+std::string token_excerpt(od::value& value);
+/// The value as an object; throws DecodeError quoting what was found instead.
+od::object get_object(od::value value, std::string_view field);
+
 /// Calls fn(key, value) for every field of `object` except "$internal".
 void for_each_field(od::object object,
                     const std::function<void(std::string_view key, od::value value)>& fn);

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// Golden transcripts: transcripts/<case>.in.jsonl are the requests, <case>.out.jsonl the exact
+// expected stdout, and <case>.error (when present) a substring the final error must contain.
+// FLOW_UPDATE_GOLDEN=1 rewrites the .out.jsonl files from what serve() now produces.
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "test_connector.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+std::vector<std::string> transcript_cases() {
+  std::vector<std::string> cases;
+  for (const auto& entry : fs::directory_iterator(FLOW_TRANSCRIPTS_DIR)) {
+    const std::string name = entry.path().filename().string();
+    if (name.ends_with(".in.jsonl")) {
+      cases.push_back(name.substr(0, name.size() - std::string(".in.jsonl").size()));
+    }
+  }
+  std::sort(cases.begin(), cases.end());
+  return cases;
+}
+
+class CaptureTranscript : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(CaptureTranscript, MatchesGoldenOutput) {
+  const fs::path dir = FLOW_TRANSCRIPTS_DIR;
+  const std::string name = GetParam();
+  flow::testing::TestConnector connector;
+  const auto result = flow::testing::serve_input(connector, read_file(dir / (name + ".in.jsonl")));
+
+  const fs::path golden = dir / (name + ".out.jsonl");
+  if (std::getenv("FLOW_UPDATE_GOLDEN") != nullptr) {
+    std::ofstream(golden, std::ios::binary) << result.output;
+  }
+  EXPECT_EQ(result.output, read_file(golden));
+
+  const fs::path error_file = dir / (name + ".error");
+  if (fs::exists(error_file)) {
+    std::string expected = read_file(error_file);
+    while (!expected.empty() && expected.back() == '\n') {
+      expected.pop_back();
+    }
+    EXPECT_EQ(result.exit_code, 1);
+    EXPECT_NE(result.error.find(expected), std::string::npos)
+        << "error was: " << result.error << "\nexpected to contain: " << expected;
+  } else {
+    EXPECT_EQ(result.exit_code, 0);
+    EXPECT_EQ(result.error, "");
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Transcripts,
+                         CaptureTranscript,
+                         ::testing::ValuesIn(transcript_cases()),
+                         [](const auto& param_info) {
+                           std::string name = param_info.param;
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name;
+                         });
+
+}  // namespace
