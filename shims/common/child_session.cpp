@@ -74,6 +74,13 @@ class SigpipeBlock {
   bool was_pending_ = false;
 };
 
+/// True while some process still holds the write end of the pipe we read from `fd`. (A pipe
+/// reports POLLHUP once every writer is gone, even with unread data left in it.)
+bool writers_remain(int fd) noexcept {
+  pollfd entry{fd, POLLIN, 0};
+  return ::poll(&entry, 1, 0) >= 0 && (entry.revents & POLLHUP) == 0;
+}
+
 /// Bumps a counter that only the calling thread writes: no locked instruction needed.
 void bump(std::atomic<std::uint64_t>& counter) noexcept {
   counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
@@ -413,7 +420,8 @@ void ChildSession::watch_child() {
     if (changed_.wait_for(lock, tick, [this] { return stopping_helpers_; })) {
       return;
     }
-    const bool pipes_open = !stdout_eof_.load() || !stderr_done_;
+    const bool pipes_open = (!stdout_eof_.load() && writers_remain(child_.stdout_fd())) ||
+                            (!stderr_done_ && writers_remain(child_.stderr_fd()));
     lock.unlock();
     const auto now = Clock::now();
     if (wait_exit_for(milliseconds(0))) {
