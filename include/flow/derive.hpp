@@ -104,7 +104,10 @@ struct UuidParts {
 /// the read() call: copy what you keep.
 struct Read {
   std::uint32_t transform = 0;  ///< index into Open::derivation.transforms
-  std::string_view doc;         ///< the document, raw compact JSON
+  /// The document, raw compact JSON. At least flow::LineReader::kLinePadding readable bytes
+  /// follow it (the rest of the line and the reader's padding), so simdjson can parse it in
+  /// place: `parser.iterate(doc.data(), doc.size(), doc.size() + LineReader::kLinePadding)`.
+  std::string_view doc;
   /// The document's shuffle key as a raw JSON array (e.g. `["alice"]`); empty when the
   /// runtime did not send it (protobuf-only packed keys, or lambda shuffles).
   std::string_view shuffle_key;
@@ -152,6 +155,10 @@ class Publisher {
   /// Publishes one document. `doc_json` must be one compact JSON value with no newline (as
   /// simdjson's to_json_string or nlohmann's dump() produce); it is spliced verbatim.
   void publish(std::string_view doc_json);
+  /// Raw JSON too (these overloads keep strings from converting to a JSON string value).
+  void publish(const std::string& doc_json) { publish(std::string_view(doc_json)); }
+  void publish(const char* doc_json) { publish(std::string_view(doc_json)); }
+  /// Serialises `doc` (compact) and publishes it: convenient, but slower than raw JSON.
   void publish(const nlohmann::json& doc);
 
   /// Documents published in the current transaction.

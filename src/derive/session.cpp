@@ -57,47 +57,82 @@ int Session::run() {
     if (line->text.empty()) {
       throw ProtocolError(line->number, "empty line (requests are one JSON object per line)");
     }
+    // Decode first, act after: On-Demand validates the rest of the line (a second variant
+    // key, trailing garbage) only once the body was visited, and nothing may happen for a
+    // line that turns out to be malformed.
+    Decoded decoded;
     parser_.parse(*line, [&](std::string_view key, od::value body) {
       const auto kind = detail::request_kind(key);
       if (!kind) {
         throw ProtocolError(line->number, "unknown request '" + std::string(key) + "'");
       }
-      const auto step = state_.on_request(*kind, line->number);
-      if (step.skipped_start_commit) {
-        on_skipped_start_commit(*line);
-      }
-      dispatch(*kind, body, *line);
+      decoded.kind = *kind;
+      decode(*kind, body, decoded);
     });
+    const auto step = state_.on_request(decoded.kind, line->number);
+    if (step.skipped_start_commit) {
+      on_skipped_start_commit(*line);
+    }
+    dispatch(decoded, *line);
   }
-  out_.flush();
   if (state_.on_eof() == detail::EofOutcome::kAbandonedTransaction) {
+    // Published documents still buffered belong to a transaction that will never commit.
     log::warn("input ended inside a transaction; it was not committed and is discarded",
               {{"line", reader_.line_count()}});
+  } else {
+    out_.flush();
   }
   log::debug("derive session ended", {{"lines", reader_.line_count()}});
   return 0;
 }
 
-void Session::dispatch(RequestKind kind, od::value body, const Line& line) {
+void Session::decode(RequestKind kind, od::value body, Decoded& decoded) {
   switch (kind) {
     case RequestKind::kRead:
-      handle_read(body, line);
+      decoded.read = detail::decode_read(body);
+      return;
+    case RequestKind::kSpec:
+      decoded.spec = detail::decode_spec(body);
+      return;
+    case RequestKind::kValidate:
+      decoded.validate = detail::decode_validate(body);
+      return;
+    case RequestKind::kOpen:
+      decoded.open = detail::decode_open(body);
+      return;
+    case RequestKind::kFlush:        // statePatches (V2, multi-shard) are not used by this SDK
+    case RequestKind::kStartCommit:  // runtimeCheckpoint is advisory: ignored
+    case RequestKind::kReset:
+      return;
+  }
+}
+
+void Session::dispatch(const Decoded& decoded, const Line& line) {
+  switch (decoded.kind) {
+    case RequestKind::kRead:
+      if (decoded.read.transform >= transforms_) {
+        throw ProtocolError(line.number, "read.transform " +
+                                             std::to_string(decoded.read.transform) +
+                                             " is out of range: the derivation has " +
+                                             std::to_string(transforms_) + " transforms");
+      }
+      connector_.read(decoded.read, publisher_);
       return;
     case RequestKind::kFlush:
-      handle_flush(line);  // statePatches (V2, multi-shard) are not used by this SDK
+      handle_flush(line);
       return;
     case RequestKind::kStartCommit:
-      handle_start_commit(line);  // runtimeCheckpoint is advisory: ignored
+      handle_start_commit(line);
       return;
     case RequestKind::kSpec: {
-      const Spec spec = connector_.spec(detail::decode_spec(body));
+      const Spec spec = connector_.spec(*decoded.spec);
       state_.on_response(ResponseKind::kSpec, line.number);
       detail::encode_spec(out_.buffer(), spec);
       send_control();
       return;
     }
     case RequestKind::kValidate: {
-      const Validate request = detail::decode_validate(body);
+      const Validate& request = *decoded.validate;
       const Validated validated = connector_.validate(request);
       if (validated.transforms.size() != request.transforms.size()) {
         throw Error("validate() returned " + std::to_string(validated.transforms.size()) +
@@ -110,7 +145,7 @@ void Session::dispatch(RequestKind kind, od::value body, const Line& line) {
       return;
     }
     case RequestKind::kOpen: {
-      const Open open = detail::decode_open(body);
+      const Open& open = *decoded.open;
       transforms_ = open.derivation.transforms.size();
       connector_.open(open);
       state_.on_response(ResponseKind::kOpened, line.number);
@@ -124,16 +159,6 @@ void Session::dispatch(RequestKind kind, od::value body, const Line& line) {
       connector_.reset();  // no response: the protocol has no variant for it
       return;
   }
-}
-
-void Session::handle_read(od::value body, const Line& line) {
-  const Read read = detail::decode_read(body);
-  if (read.transform >= transforms_) {
-    throw ProtocolError(line.number, "read.transform " + std::to_string(read.transform) +
-                                         " is out of range: the derivation has " +
-                                         std::to_string(transforms_) + " transforms");
-  }
-  connector_.read(read, publisher_);
 }
 
 void Session::handle_flush(const Line& line) {

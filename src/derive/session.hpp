@@ -32,8 +32,17 @@ class Session {
   void publish(std::string_view doc_json);
 
  private:
-  void dispatch(detail::RequestKind kind, simdjson::ondemand::value body, const Line& line);
-  void handle_read(simdjson::ondemand::value body, const Line& line);
+  /// One request line, decoded; views in `read` point into the line.
+  struct Decoded {
+    detail::RequestKind kind = detail::RequestKind::kSpec;
+    Read read;
+    std::optional<SpecRequest> spec;
+    std::optional<Validate> validate;
+    std::optional<Open> open;
+  };
+
+  static void decode(detail::RequestKind kind, simdjson::ondemand::value body, Decoded& decoded);
+  void dispatch(const Decoded& decoded, const Line& line);
   void handle_flush(const Line& line);
   void handle_start_commit(const Line& line);
   /// The runtime went on after `flushed` without a startCommit (a V2 runtime).
