@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "materialize/session.hpp"
+
+#include <flow/error.hpp>
+#include <flow/log.hpp>
+#include <flow/tuple.hpp>
+
+#include "materialize/base64.hpp"
+#include "materialize/codec.hpp"
+
+namespace flow::materialize::detail {
+
+namespace {
+
+namespace od = flow::detail::od;
+using flow::detail::DecodeError;
+
+bool is_blank(std::string_view text) {
+  return text.find_first_not_of(" \t\r") == std::string_view::npos;
+}
+
+std::string_view get_string_view(od::value value, std::string_view field) {
+  std::string_view text;
+  if (auto error = value.get_string().get(text); error != simdjson::SUCCESS) {
+    throw DecodeError(std::string(field) + ": expected a base64 string (" +
+                      simdjson::error_message(error) + ")");
+  }
+  return text;
+}
+
+}  // namespace
+
+Session::Session(Connector& connector, int in_fd, int out_fd, const ServeOptions& options)
+    : connector_(connector), options_(options), reader_(in_fd), out_(out_fd) {}
+
+void Session::respond(ResponseKind kind) {
+  state_.on_response(kind);
+}
+
+void Session::send() {
+  out_.flush();
+}
+
+int Session::run() {
+  while (auto line = reader_.next()) {
+    if (is_blank(line->text)) {
+      continue;  // the runtime never sends blank lines; a human at a terminal might
+    }
+    current_line_ = line->number;
+    parser_.parse(*line, [this, &line](std::string_view kind, od::value body) {
+      dispatch(kind, body, *line);
+    });
+  }
+  state_.on_eof(reader_.line_count());
+  if (state_.phase() != Phase::unopened) {
+    log::debug("materialize session ended at stdin EOF", {{"transactions", state_.transactions()}});
+  }
+  return 0;
+}
+
+void Session::dispatch(std::string_view kind, od::value body, const Line& line) {
+  // Store and load first: they are nearly every request of a session.
+  if (kind == "store") {
+    state_.on_request(RequestKind::store, line.number);
+    handle_store(body, line);
+  } else if (kind == "load") {
+    state_.on_request(RequestKind::load, line.number);
+    handle_load(body, line);
+  } else if (kind == "acknowledge") {
+    state_.on_request(RequestKind::acknowledge, line.number);
+    const auto state = connector_.acknowledge(decode_acknowledge(body));
+    respond(ResponseKind::acknowledged);
+    encode_acknowledged(out_.buffer(), state);
+    send();
+  } else if (kind == "flush") {
+    state_.on_request(RequestKind::flush, line.number);
+    const Flush request = decode_flush(body);
+    loaded_allowed_ = true;
+    const auto state = connector_.flush(request, *this);
+    loaded_allowed_ = false;
+    respond(ResponseKind::flushed);
+    encode_flushed(out_.buffer(), state);
+    send();
+  } else if (kind == "startCommit" || kind == "start_commit") {
+    state_.on_request(RequestKind::start_commit, line.number);
+    const auto state = connector_.start_commit(decode_start_commit(body));
+    respond(ResponseKind::started_commit);
+    encode_started_commit(out_.buffer(), state);
+    send();
+  } else if (kind == "spec") {
+    state_.on_request(RequestKind::spec, line.number);
+    const Spec spec = connector_.spec(decode_spec(body));
+    respond(ResponseKind::spec);
+    encode_spec(out_.buffer(), spec);
+    send();
+  } else if (kind == "validate") {
+    state_.on_request(RequestKind::validate, line.number);
+    const Validate request = decode_validate(body);
+    const auto bindings = connector_.validate(request);
+    if (bindings.size() != request.bindings.size()) {
+      throw Error("validate() returned " + std::to_string(bindings.size()) + " bindings for " +
+                  std::to_string(request.bindings.size()) +
+                  " requested; it must return one per binding, in order");
+    }
+    respond(ResponseKind::validated);
+    encode_validated(out_.buffer(), bindings, options_.constraints_form);
+    send();
+  } else if (kind == "apply") {
+    state_.on_request(RequestKind::apply, line.number);
+    const Applied applied = connector_.apply(decode_apply(body));
+    respond(ResponseKind::applied);
+    encode_applied(out_.buffer(), applied);
+    send();
+  } else if (kind == "open") {
+    state_.on_request(RequestKind::open, line.number);
+    handle_open(body, line);
+  } else {
+    throw ProtocolError(line.number, "unknown materialize request '" + std::string(kind) + "'");
+  }
+}
+
+void Session::handle_open(od::value body, const Line& /*line*/) {
+  const Open request = decode_open(body);
+  bindings_.clear();
+  for (const auto& binding : request.materialization.bindings) {
+    bindings_.push_back({.keys = binding.field_selection.keys.size(),
+                         .values = binding.field_selection.values.size(),
+                         .delta_updates = binding.delta_updates});
+  }
+  const Opened opened = connector_.open(request);
+  respond(ResponseKind::opened);
+  encode_opened(out_.buffer(), opened);
+  send();
+  log::debug("materialize session opened",
+             {{"materialization", request.materialization.name}, {"bindings", bindings_.size()}});
+}
+
+const Session::BindingShape& Session::binding_shape(std::uint32_t binding, std::size_t line) const {
+  if (binding >= bindings_.size()) {
+    throw ProtocolError(line, "binding " + std::to_string(binding) + " is out of range (open had " +
+                                  std::to_string(bindings_.size()) + " bindings)");
+  }
+  return bindings_[binding];
+}
+
+void Session::decode_document_request(od::value body, const char* what) {
+  raw_ = RawDocumentRequest{};
+  // One captured pointer keeps the callback inside std::function's local storage: no
+  // allocation per request.
+  flow::detail::for_each_field(as_object(body, what), [this](std::string_view key, od::value v) {
+    if (key == "binding") {
+      raw_.binding = flow::detail::get_u32(v, key);
+    } else if (key == "key" || key == "key_json") {
+      raw_.key = flow::detail::get_raw(v, key);
+    } else if (key == "keyPacked" || key == "key_packed") {
+      raw_.key_packed_base64 = get_string_view(v, key);
+    } else if (key == "values" || key == "values_json") {
+      raw_.values = flow::detail::get_raw(v, key);
+    } else if (key == "valuesPacked" || key == "values_packed") {
+      raw_.values_packed_base64 = get_string_view(v, key);
+    } else if (key == "doc" || key == "doc_json") {
+      raw_.doc = flow::detail::get_raw(v, key);
+    } else if (key == "exists") {
+      raw_.exists = flow::detail::get_bool(v, key);
+    } else if (key == "delete") {
+      raw_.is_delete = flow::detail::get_bool(v, key);
+    }
+  });
+}
+
+std::string_view Session::resolve_array(std::string_view json_text,
+                                        std::string_view packed_base64,
+                                        std::string& packed,
+                                        std::string& json,
+                                        std::vector<std::string_view>& fields,
+                                        std::size_t expected,
+                                        const char* what,
+                                        const Line& line) {
+  packed.clear();
+  fields.clear();
+  std::string_view array = json_text;
+  // The runtime fills one encoding: JSON arrays for JSON-codec connectors on the newest
+  // runtimes, packed tuples on older ones (PROTOCOL.md §4.4). An empty JSON array next to a
+  // packed tuple is the older runtimes' unfilled field.
+  if (!packed_base64.empty() && (array.empty() || array == "[]")) {
+    if (!base64_decode(packed, packed_base64)) {
+      throw ProtocolError(line.number, std::string(what) + "Packed is not valid base64");
+    }
+    json.clear();
+    try {
+      tuple::append_json_array(json, packed);
+    } catch (const tuple::TupleError& e) {
+      throw ProtocolError(line.number, std::string(what) + "Packed: " + e.what());
+    }
+    array = json;
+  } else if (array.empty()) {
+    array = "[]";
+  } else if (array.front() != '[') {
+    throw ProtocolError(line.number, std::string(what) + " must be a JSON array");
+  }
+  split_json_array(array, fields);
+  if (fields.size() != expected) {
+    throw ProtocolError(line.number, std::string(what) + " has " + std::to_string(fields.size()) +
+                                         " element(s) but binding " + std::to_string(raw_.binding) +
+                                         "'s field selection has " + std::to_string(expected) +
+                                         " " + what + " field(s)");
+  }
+  return array;
+}
+
+void Session::handle_load(od::value body, const Line& line) {
+  decode_document_request(body, "load");
+  const BindingShape& shape = binding_shape(raw_.binding, line.number);
+  if (shape.delta_updates) {
+    throw ProtocolError(line.number, "load for binding " + std::to_string(raw_.binding) +
+                                         ", which is delta-updates (it never loads)");
+  }
+  Load request;
+  request.binding = raw_.binding;
+  request.key = resolve_array(raw_.key, raw_.key_packed_base64, key_packed_, key_json_, key_fields_,
+                              shape.keys, "key", line);
+  request.key_fields = key_fields_;
+  request.key_packed = key_packed_;
+  loaded_allowed_ = true;
+  connector_.load(request, *this);
+  loaded_allowed_ = false;
+}
+
+void Session::handle_store(od::value body, const Line& line) {
+  decode_document_request(body, "store");
+  const BindingShape& shape = binding_shape(raw_.binding, line.number);
+  Store request;
+  request.binding = raw_.binding;
+  request.key = resolve_array(raw_.key, raw_.key_packed_base64, key_packed_, key_json_, key_fields_,
+                              shape.keys, "key", line);
+  request.values = resolve_array(raw_.values, raw_.values_packed_base64, values_packed_,
+                                 values_json_, value_fields_, shape.values, "values", line);
+  request.key_fields = key_fields_;
+  request.value_fields = value_fields_;
+  request.key_packed = key_packed_;
+  request.doc = raw_.doc;
+  request.exists = raw_.exists;
+  request.is_delete = raw_.is_delete;
+  connector_.store(request);
+}
+
+void Session::loaded(std::uint32_t binding, std::string_view doc_json) {
+  if (!loaded_allowed_) {
+    throw ProtocolError(current_line_,
+                        "Loaded::loaded() called outside load() and flush(); the sink may only "
+                        "be used during those calls (nothing may be sent during stores)");
+  }
+  const BindingShape& shape = binding_shape(binding, current_line_);
+  if (shape.delta_updates) {
+    throw Error("loaded() for delta-updates binding " + std::to_string(binding));
+  }
+  if (doc_json.empty() || doc_json.find('\n') != std::string_view::npos) {
+    throw Error("loaded() needs one compact JSON document without newlines");
+  }
+  respond(ResponseKind::loaded);
+  encode_loaded(out_.buffer(), binding, doc_json);
+  out_.maybe_flush();
+}
+
+}  // namespace flow::materialize::detail
