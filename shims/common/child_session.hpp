@@ -49,7 +49,7 @@ struct ChildSessionOptions {
   std::chrono::milliseconds idle_timeout{0};
   /// Between SIGTERM and SIGKILL when the watchdog fires.
   std::chrono::milliseconds kill_grace{5000};
-  /// How many error-ish stderr lines last_error_text() keeps.
+  /// How many error-level stderr lines last_error_text() keeps.
   std::size_t error_lines_kept = 20;
 };
 
@@ -108,8 +108,8 @@ class ChildSession {
   void close_stdin();
 
   /// Asks the child to stop: SIGTERM, then SIGKILL if it has not exited within `grace`.
-  /// Returns once it has exited. Thread-safe; later calls do nothing more. The shim then
-  /// drains stdout and calls finish().
+  /// Returns once it has exited. Thread-safe; calling it again is harmless. The shim then
+  /// drains stdout (it ends soon) and calls finish().
   void stop(std::chrono::milliseconds grace);
 
   /// Waits for the child to exit, joins the stderr thread (stderr drained to EOF) and the
@@ -128,6 +128,7 @@ class ChildSession {
   /// A one-line failure for a child that ended badly, e.g.
   ///   "'tap-x' produced no output for 300s; killed"
   ///   "'tap-x' failed with exit code 1: <last_error_text(), lines joined by ' | '>"
+  ///   "'tap-x' stopped: killed by signal 15 (SIGTERM)"        (after stop())
   /// An empty string when the child succeeded and the watchdog did not fire.
   [[nodiscard]] std::string failure_message(const process::ExitStatus& status) const;
 

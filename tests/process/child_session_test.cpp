@@ -58,6 +58,47 @@ ChildSessionOptions shell(const std::string& script) {
   return {.argv = {"/bin/sh", "-c", script}};
 }
 
+/// Redirects our stderr (where Flow log lines go) into a file for the scope of a test.
+class CapturedStderr {
+ public:
+  CapturedStderr() : dir_("flow-session-test"), path_(dir_.path() + "/stderr") {
+    file_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    std::fflush(stderr);
+    saved_ = ::dup(STDERR_FILENO);
+    ::dup2(file_, STDERR_FILENO);
+  }
+  CapturedStderr(const CapturedStderr&) = delete;
+  CapturedStderr& operator=(const CapturedStderr&) = delete;
+  ~CapturedStderr() { restore(); }
+
+  /// Restores stderr and returns the Flow log lines written meanwhile.
+  std::vector<nlohmann::json> logs() {
+    restore();
+    std::ifstream in(path_);
+    std::vector<nlohmann::json> lines;
+    for (std::string line; std::getline(in, line);) {
+      lines.push_back(nlohmann::json::parse(line));
+    }
+    return lines;
+  }
+
+ private:
+  void restore() {
+    if (saved_ >= 0) {
+      std::fflush(stderr);
+      ::dup2(saved_, STDERR_FILENO);
+      ::close(saved_);
+      ::close(file_);
+      saved_ = -1;
+    }
+  }
+
+  flow::process::TempDir dir_;
+  std::string path_;
+  int file_ = -1;
+  int saved_ = -1;
+};
+
 TEST(ChildSession, StdoutLinesAndEveryStderrLineReachTheirReaders) {
   LineCollector collected;
   auto options = shell("echo one >&2; echo out1; echo two >&2; echo out2; printf three >&2");
@@ -73,16 +114,10 @@ TEST(ChildSession, StdoutLinesAndEveryStderrLineReachTheirReaders) {
 }
 
 TEST(ChildSession, DefaultHandlerForwardsStderrAsFlowLogLines) {
-  flow::process::TempDir dir("flow-session-test");
-  const std::string captured_path = dir.path() + "/stderr";
-  const int captured = ::open(captured_path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-  ASSERT_GE(captured, 0);
   flow::log::init();
   const auto previous_level = flow::log::level();
   flow::log::set_level(flow::log::Level::debug);
-  std::fflush(stderr);
-  const int saved = ::dup(STDERR_FILENO);
-  ::dup2(captured, STDERR_FILENO);
+  CapturedStderr captured;
   {
     auto session = ChildSession::start(
         shell(R"(echo 'INFO starting' >&2; echo 'connection failed' >&2; echo >&2; )"
@@ -90,17 +125,9 @@ TEST(ChildSession, DefaultHandlerForwardsStderrAsFlowLogLines) {
               R"(echo 'plain words' >&2)"));
     EXPECT_TRUE(session->finish().success());
   }
-  std::fflush(stderr);
-  ::dup2(saved, STDERR_FILENO);
-  ::close(saved);
-  ::close(captured);
+  const auto logs = captured.logs();
   flow::log::set_level(previous_level);
 
-  std::ifstream in(captured_path);
-  std::vector<nlohmann::json> logs;
-  for (std::string line; std::getline(in, line);) {
-    logs.push_back(nlohmann::json::parse(line));
-  }
   ASSERT_EQ(logs.size(), 4U);  // the blank line is not forwarded
   const std::vector<std::pair<std::string, std::string>> expected = {{"info", "INFO starting"},
                                                                      {"error", "connection failed"},
@@ -312,11 +339,32 @@ TEST(ChildSession, ALeftoverGrandchildHoldingThePipesDoesNotHangTheShim) {
   LineCollector quiet;
   auto options = shell("sleep 30 & echo done");
   options.on_stderr_line = quiet.handler();
+  flow::log::init();
+  CapturedStderr captured;
   auto session = ChildSession::start(std::move(options));
   const auto started = std::chrono::steady_clock::now();
   EXPECT_EQ(stdout_lines(*session), (std::vector<std::string>{"done"}));
   EXPECT_TRUE(session->finish().success());
   EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
+  const auto logs = captured.logs();
+  ASSERT_EQ(logs.size(), 1U);
+  EXPECT_EQ(logs[0]["level"], "warn");
+  EXPECT_EQ(logs[0]["message"],
+            "child exited but its output pipes stay open; killing its process group");
+  EXPECT_EQ(logs[0]["fields"]["program"], "/bin/sh");
+}
+
+TEST(ChildSession, ASlowShimAfterTheChildExitedLosesNothing) {
+  // The child is done and gone while the shim still works through its output: no straggler
+  // to kill, no warning, every line still there.
+  flow::log::init();
+  CapturedStderr captured;
+  auto session = ChildSession::start(shell("echo 1; echo 2; echo 3"));
+  ASSERT_EQ(session->next_stdout_line()->text, "1");
+  std::this_thread::sleep_for(1300ms);  // longer than the straggler grace
+  EXPECT_EQ(stdout_lines(*session), (std::vector<std::string>{"2", "3"}));
+  EXPECT_TRUE(session->finish().success());
+  EXPECT_EQ(captured.logs(), std::vector<nlohmann::json>{});
 }
 
 TEST(ChildSession, EnvAndWorkingDirectoryReachTheChild) {
