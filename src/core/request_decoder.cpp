@@ -295,8 +295,12 @@ void RequestParser::parse(const Line& line,
   try {
     od::object object;
     if (auto error = doc.get_object().get(object); error != simdjson::SUCCESS) {
-      throw DecodeError(std::string("a request must be a JSON object (") +
-                        simdjson::error_message(error) + ")");
+      const auto first = line.text.find_first_not_of(" \t\r");
+      if (first != std::string_view::npos && line.text[first] == '{') {
+        throw ProtocolError(line.number, std::string("malformed JSON: ") +
+                                             simdjson::error_message(error) + truncated);
+      }
+      throw DecodeError("a request must be a JSON object");
     }
     std::string kind;
     for_each_field(object, [&](std::string_view key, od::value body) {

@@ -126,8 +126,12 @@ TEST(HelloWorldProcess, LogLevelFromEnvironmentFiltersLogs) {
   read_all(child.stdout_fd());
   const std::string err = read_all(child.stderr_fd());
   EXPECT_TRUE(child.wait().success());
-  // The connectorStatus and "stdin closed" lines are info: filtered at warn.
-  EXPECT_EQ(err, "");
+  // The connectorStatus and "stdin closed" lines are info: filtered at warn. (A warning that
+  // the stop cut off uncommitted documents may appear, depending on timing.)
+  std::size_t start = 0;
+  for (std::size_t nl = 0; (nl = err.find('\n', start)) != std::string::npos; start = nl + 1) {
+    EXPECT_NE(nlohmann::json::parse(err.substr(start, nl - start))["level"], "info");
+  }
 }
 
 TEST(HelloWorldProcess, SigtermStopsCleanly) {

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "test_connector.hpp"
 
+#include <unistd.h>
+
+#include <csignal>
 #include <cstdio>
+#include <stdexcept>
 #include <thread>
 
 namespace flow::testing {
@@ -60,24 +64,44 @@ void TestConnector::pull(const capture::Open& request, capture::Output& out) {
 }
 
 ServeResult serve_input(capture::Connector& connector, const std::string& input) {
-  std::FILE* in = std::tmpfile();
+  // Like the runtime, keep stdin open for the whole of a session (an input with an open) and
+  // close it only when serve() returns; unary inputs end with EOF after the last request.
+  const bool session = input.find(R"({"open":)") != std::string::npos;
+  int in_fds[2];
+  if (pipe(in_fds) != 0) {
+    throw std::runtime_error("pipe failed");
+  }
+  std::thread writer([&] {
+    std::size_t written = 0;
+    while (written < input.size()) {
+      const ssize_t n = write(in_fds[1], input.data() + written, input.size() - written);
+      if (n <= 0) {
+        break;  // serve() stopped reading
+      }
+      written += static_cast<std::size_t>(n);
+    }
+    if (!session) {
+      close(in_fds[1]);
+    }
+  });
   std::FILE* out = std::tmpfile();
-  std::fwrite(input.data(), 1, input.size(), in);
-  std::fflush(in);
-  std::rewind(in);
   ServeResult result;
   try {
-    result.exit_code = capture::serve(connector, fileno(in), fileno(out));
+    result.exit_code = capture::serve(connector, in_fds[0], fileno(out));
   } catch (const std::exception& e) {
     result.error = e.what();
     result.exit_code = 1;
+  }
+  close(in_fds[0]);  // unblocks a writer whose input serve() did not read
+  writer.join();
+  if (session) {
+    close(in_fds[1]);
   }
   std::rewind(out);
   char buffer[65536];
   for (std::size_t n = 0; (n = std::fread(buffer, 1, sizeof(buffer), out)) > 0;) {
     result.output.append(buffer, n);
   }
-  std::fclose(in);
   std::fclose(out);
   return result;
 }

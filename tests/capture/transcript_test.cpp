@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -36,7 +37,10 @@ std::vector<std::string> transcript_cases() {
   return cases;
 }
 
-class CaptureTranscript : public ::testing::TestWithParam<std::string> {};
+class CaptureTranscript : public ::testing::TestWithParam<std::string> {
+ protected:
+  static void SetUpTestSuite() { std::signal(SIGPIPE, SIG_IGN); }
+};
 
 TEST_P(CaptureTranscript, MatchesGoldenOutput) {
   const fs::path dir = FLOW_TRANSCRIPTS_DIR;
