@@ -47,10 +47,10 @@ void RunningTotals::read(const derive::Read& request, derive::Publisher& /*out*/
   std::string_view account;
   double amount = 0;
   if (doc["account"].get_string().get(account) != simdjson::SUCCESS) {
-    throw flow::Error("transaction without a string 'account': " + std::string(request.doc));
+    throw flow::Error("a transaction document has no string 'account'");
   }
   if (doc["amount"].get_double().get(amount) != simdjson::SUCCESS) {
-    throw flow::Error("transaction without a numeric 'amount': " + std::string(request.doc));
+    throw flow::Error("a transaction document has no numeric 'amount'");
   }
   auto it = totals_.find(account);
   if (it == totals_.end()) {
