@@ -24,7 +24,7 @@ int run_preview(RunContext& ctx, const PreviewOptions& options) {
       throw flow::Error("preview of materialization " + name +
                         " is not supported yet (captures only)");
     case TaskKind::derivation:
-      throw flow::Error("preview of derivation " + name + " is not supported yet (captures only)");
+      return preview_derive(ctx, options, name);
   }
   return 1;
 }

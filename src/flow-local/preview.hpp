@@ -35,5 +35,6 @@ int run_preview(RunContext& ctx, const PreviewOptions& options);
 
 /// One function per task kind, each in its own file.
 int preview_capture(RunContext& ctx, const PreviewOptions& options, const std::string& name);
+int preview_derive(RunContext& ctx, const PreviewOptions& options, const std::string& name);
 
 }  // namespace flow::local
