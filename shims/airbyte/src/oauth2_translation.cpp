@@ -90,8 +90,12 @@ std::string render_placeholder(std::string_view inner,
       return "{{{ code_challenge }}}";
     }
   }
+  std::string_view expression = stages.front();
+  while (expression.size() >= 2 && expression.front() == '(' && expression.back() == ')') {
+    expression = trim(expression.substr(1, expression.size() - 2));
+  }
   std::string rendered;
-  for (auto operand : split(stages.front(), '~')) {
+  for (auto operand : split(expression, '~')) {
     rendered += render_operand(operand, keys, scope, inner);
   }
   for (auto filter : filters) {

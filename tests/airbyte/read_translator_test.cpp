@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: Apache-2.0
+// Unit tests of ReadTranslator: Airbyte read lines in, captured/checkpoint out.
+#include <gtest/gtest.h>
+
+#include <flow/airbyte/read_translator.hpp>
+#include <flow/error.hpp>
+#include <string>
+#include <vector>
+
+namespace fa = flow::airbyte;
+using nlohmann::json;
+
+namespace {
+
+/// Records what the translator emits, one string per message.
+class RecordingSink final : public fa::ReadSink {
+ public:
+  void captured(std::uint32_t binding, std::string_view doc) override {
+    out.push_back("captured " + std::to_string(binding) + " " + std::string(doc));
+  }
+  void checkpoint(std::string_view patch) override {
+    out.push_back("checkpoint " + std::string(patch));
+  }
+  std::vector<std::string> out;
+};
+
+class RecordingEvents final : public fa::ReadEvents {
+ public:
+  void on_config_update(const json& config) override { configs.push_back(config); }
+  std::vector<json> configs;
+};
+
+/// Feeds lines through a LineReader-like padded buffer.
+void feed(fa::ReadTranslator& reader,
+          const std::vector<std::string>& lines,
+          bool last_terminated = true) {
+  std::size_t number = 0;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    std::string padded = lines[i] + std::string(flow::LineReader::kLinePadding, '\0');
+    flow::Line line;
+    line.text = std::string_view(padded.data(), lines[i].size());
+    line.capacity = padded.size();
+    line.number = ++number;
+    line.terminated = last_terminated || i + 1 < lines.size();
+    reader.handle(line);
+  }
+}
+
+std::vector<fa::ReadBinding> bindings() {
+  return {{"users", "", "users.v1", fa::RowIdMode::none},
+          {"events", "", "events.v1", fa::RowIdMode::per_sweep},
+          {"items", "shop", "items.v1", fa::RowIdMode::persistent}};
+}
+
+}  // namespace
+
+TEST(AirbyteReadTranslator, SplicesRecordDataRawWithMeta) {
+  RecordingSink sink;
+  fa::ReadTranslator reader(bindings(), json::object(), sink, nullptr);
+  reader.begin_sweep();
+  feed(
+      reader,
+      {
+          R"({"type":"RECORD","record":{"stream":"users","data":{"id":1, "n":"é\"x"},"emitted_at":1}})",
+          // Field order does not matter, and `type` may come last (Faros' CDK writes it so).
+          R"({"record":{"emitted_at":2,"data":{"id":2},"stream":"users"},"type":"RECORD"})",
+          R"({"type":"RECORD","record":{"stream":"events","data":{}}})",
+          R"({"type":"RECORD","record":{"stream":"events","data":{"k":[1,2]}}})",
+          R"({"type":"RECORD","record":{"namespace":"shop","stream":"items","data":{"sku":"a"}}})",
+      });
+  reader.end_sweep();
+  EXPECT_EQ(sink.out,
+            (std::vector<std::string>{R"(captured 0 {"id":1, "n":"é\"x","_meta":{"op":"u"}})",
+                                      R"(captured 0 {"id":2,"_meta":{"op":"u"}})",
+                                      R"(captured 1 {"_meta":{"op":"u","row_id":0}})",
+                                      R"(captured 1 {"k":[1,2],"_meta":{"op":"u","row_id":1}})",
+                                      R"(captured 2 {"sku":"a","_meta":{"op":"u","row_id":0}})",
+                                      R"(checkpoint {})"}));
+  EXPECT_EQ(reader.records(), 5u);
+}
+
+TEST(AirbyteReadTranslator, RowIdsRestartEachSweepOnlyForFullRefresh) {
+  RecordingSink sink;
+  auto stored = json::parse(R"({"bindingStateV1":{"items.v1":{"rowId":40}}})");
+  fa::ReadTranslator reader(bindings(), stored, sink, nullptr);
+  for (int sweep = 0; sweep < 2; ++sweep) {
+    reader.begin_sweep();
+    feed(reader,
+         {R"({"type":"RECORD","record":{"stream":"events","data":{"a":1}}})",
+          R"({"type":"RECORD","record":{"stream":"items","namespace":"shop","data":{"a":1}}})"});
+    reader.end_sweep();
+  }
+  EXPECT_EQ(sink.out[0], R"(captured 1 {"a":1,"_meta":{"op":"u","row_id":0}})");
+  EXPECT_EQ(sink.out[1], R"(captured 2 {"a":1,"_meta":{"op":"u","row_id":40}})");
+  EXPECT_EQ(sink.out[3], R"(captured 1 {"a":1,"_meta":{"op":"u","row_id":0}})");
+  EXPECT_EQ(sink.out[4], R"(captured 2 {"a":1,"_meta":{"op":"u","row_id":41}})");
+}
+
+TEST(AirbyteReadTranslator, UpstreamMetaIsKeptAndOursWins) {
+  RecordingSink sink;
+  fa::ReadTranslator reader(bindings(), json::object(), sink, nullptr);
+  feed(
+      reader,
+      {R"({"type":"RECORD","record":{"stream":"events","data":{"_meta":{"src":"x","op":"c"},"a":1}}})",
+       R"({"type":"RECORD","record":{"stream":"users","data":{"_meta":5}}})"});
+  EXPECT_EQ(json::parse(sink.out[0].substr(10)),
+            json::parse(R"({"_meta":{"src":"x","op":"u","row_id":0},"a":1})"));
+  EXPECT_EQ(json::parse(sink.out[1].substr(10)),
+            json::parse(R"({"_meta":{"upstream":5,"op":"u"}})"));
+}
+
+TEST(AirbyteReadTranslator, StateBecomesACheckpointOfThatBindingOnly) {
+  RecordingSink sink;
+  fa::ReadTranslator reader(bindings(), json::object(), sink, nullptr);
+  feed(
+      reader,
+      {R"({"type":"RECORD","record":{"stream":"users","data":{"id":1}}})",
+       R"({"type":"STATE","state":{"type":"STREAM","stream":{"stream_descriptor":{"name":"users"},"stream_state":{"c":1}}}})",
+       R"({"type":"RECORD","record":{"stream":"users","data":{"id":2}}})"});
+  ASSERT_EQ(sink.out.size(), 3u);
+  EXPECT_EQ(
+      sink.out[1],
+      R"(checkpoint {"airbyteStateType":"STREAM","bindingStateV1":{"users.v1":{"stream":{"stream_descriptor":{"name":"users"},"stream_state":{"c":1}}}}})");
+  EXPECT_EQ(reader.states(), 1u);
+}
+
+TEST(AirbyteReadTranslator, UnknownStreamsAndMalformedLinesAreSkipped) {
+  RecordingSink sink;
+  RecordingEvents events;
+  fa::ReadTranslator reader(bindings(), json::object(), sink, &events);
+  feed(
+      reader,
+      {"Starting up...", "", "{not json",
+       R"({"type":"RECORD","record":{"stream":"ghost","data":{"id":1}}})",
+       R"({"type":"RECORD","record":{"stream":"users","data":[1]}})",
+       R"({"type":"RECORD","record":{"data":{"id":1}}})",
+       R"({"type":"CATALOG","catalog":{"streams":[]}})", R"({"type":"SPEC","spec":{}})",
+       R"({"type":"CONNECTION_STATUS","connectionStatus":{}})", R"({"type":"WHATEVER"})",
+       R"([1,2])",
+       R"({"type":"CONTROL","control":{"type":"CONNECTOR_CONFIG","emitted_at":1,"connectorConfig":{"config":{"t":"n"}}}})",
+       R"({"type":"TRACE","trace":{"type":"ANALYTICS","analytics":{"type":"a","value":"b"}}})",
+       R"({"type":"LOG","log":{"level":"ERROR","message":"it broke"}})"});
+  EXPECT_TRUE(sink.out.empty());
+  EXPECT_EQ(reader.skipped_records(), 3u);
+  ASSERT_EQ(events.configs.size(), 1u);
+  EXPECT_EQ(events.configs[0], json({{"t", "n"}}));
+  ASSERT_TRUE(reader.last_error().has_value());
+  EXPECT_EQ(reader.last_error()->message, "it broke");
+}
+
+TEST(AirbyteReadTranslator, TraceErrorIsRememberedForTheFailure) {
+  RecordingSink sink;
+  fa::ReadTranslator reader(bindings(), json::object(), sink, nullptr);
+  feed(
+      reader,
+      {R"({"type":"TRACE","trace":{"type":"ERROR","emitted_at":1.0,"error":{"message":"bad config","failure_type":"config_error"}}})"});
+  ASSERT_TRUE(reader.last_error().has_value());
+  EXPECT_EQ(reader.last_error()->failure_type, "config_error");
+  EXPECT_EQ(reader.last_error()->message, "configuration error: bad config");
+}
+
+TEST(AirbyteReadTranslator, AMessageCutOffAtEofIsAnError) {
+  RecordingSink sink;
+  fa::ReadTranslator reader(bindings(), json::object(), sink, nullptr);
+  try {
+    feed(reader,
+         {R"({"type":"RECORD","record":{"stream":"users","data":{"id":1}}})",
+          R"({"type":"RECORD","record":{"stream":"users","da)"},
+         /*last_terminated=*/false);
+    FAIL() << "expected a flow::Error";
+  } catch (const flow::Error& e) {
+    EXPECT_STREQ(
+        e.what(),
+        "child stdout ended in the middle of a message (line 2, 47 bytes without a newline)");
+  }
+  EXPECT_EQ(sink.out.size(), 1u);
+}
