@@ -3,13 +3,13 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <sys/eventfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <flow/error.hpp>
 #include <flow/log.hpp>
@@ -31,9 +31,9 @@ constexpr milliseconds kStragglerGrace{1000};
 constexpr milliseconds kStderrDrainGrace{5000};
 /// Stderr lines of any level kept for last_error_text() when no error-level line came.
 constexpr std::size_t kTailLinesKept = 5;
-constexpr std::size_t kStderrBlockSize = 64 * 1024;
+constexpr std::size_t kStderrBlockSize = std::size_t{64} * 1024;
 /// A longer stderr "line" is handed over in pieces of this size.
-constexpr std::size_t kMaxStderrLine = 1024 * 1024;
+constexpr std::size_t kMaxStderrLine = std::size_t{1024} * 1024;
 
 std::string format_duration(milliseconds duration) {
   if (duration.count() % 1000 == 0) {
@@ -499,7 +499,7 @@ void ChildSession::wait_exit() const {
   }
 }
 
-void ChildSession::wake_helpers() noexcept {
+void ChildSession::wake_helpers() const noexcept {
   const std::uint64_t one = 1;
   [[maybe_unused]] const ssize_t ignored = ::write(wake_fd_, &one, sizeof one);
 }

@@ -148,7 +148,7 @@ class ChildSession {
   void signal_child(int sig);
   bool wait_exit_for(std::chrono::milliseconds timeout) const;  // true once it has exited
   void wait_exit() const;                                       // blocks; never reaps
-  void wake_helpers() noexcept;
+  void wake_helpers() const noexcept;
   void join_helpers() noexcept;
   [[nodiscard]] std::uint64_t activity() const noexcept;
 

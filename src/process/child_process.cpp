@@ -2,13 +2,13 @@
 #include "flow/process/child_process.hpp"
 
 #include <fcntl.h>
-#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <string_view>
 #include <thread>
@@ -114,7 +114,10 @@ std::vector<std::string> merged_environment(const std::map<std::string, std::str
     }
   }
   for (const auto& [key, value] : overrides) {
-    env.push_back(key + "=" + value);
+    std::string entry;
+    entry.reserve(key.size() + 1 + value.size());
+    entry.append(key).append("=").append(value);
+    env.push_back(std::move(entry));
   }
   return env;
 }

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
 #include <common/child_session.hpp>
+#include <csignal>
 #include <cstdio>
 #include <flow/error.hpp>
 #include <flow/log.hpp>
@@ -69,6 +69,8 @@ class CapturedStderr {
   }
   CapturedStderr(const CapturedStderr&) = delete;
   CapturedStderr& operator=(const CapturedStderr&) = delete;
+  CapturedStderr(CapturedStderr&&) = delete;
+  CapturedStderr& operator=(CapturedStderr&&) = delete;
   ~CapturedStderr() { restore(); }
 
   /// Restores stderr and returns the Flow log lines written meanwhile.

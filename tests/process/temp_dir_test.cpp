@@ -43,6 +43,8 @@ class ScopedTmpdir {
   }
   ScopedTmpdir(const ScopedTmpdir&) = delete;
   ScopedTmpdir& operator=(const ScopedTmpdir&) = delete;
+  ScopedTmpdir(ScopedTmpdir&&) = delete;
+  ScopedTmpdir& operator=(ScopedTmpdir&&) = delete;
   ~ScopedTmpdir() {
     if (old_.empty()) {
       ::unsetenv("TMPDIR");
@@ -61,6 +63,8 @@ class ScopedUmask {
   explicit ScopedUmask(mode_t mask) : old_(::umask(mask)) {}
   ScopedUmask(const ScopedUmask&) = delete;
   ScopedUmask& operator=(const ScopedUmask&) = delete;
+  ScopedUmask(ScopedUmask&&) = delete;
+  ScopedUmask& operator=(ScopedUmask&&) = delete;
   ~ScopedUmask() { ::umask(old_); }
 
  private:
