@@ -6,6 +6,25 @@ namespace flow::singer {
 
 using nlohmann::json;
 
+namespace {
+
+// What a merge-patched state can hold: members whose value is null are absent.
+json drop_nulls(json value) {
+  if (value.is_object()) {
+    for (auto it = value.begin(); it != value.end();) {
+      if (it->is_null()) {
+        it = value.erase(it);
+      } else {
+        *it = drop_nulls(std::move(*it));
+        ++it;
+      }
+    }
+  }
+  return value;
+}
+
+}  // namespace
+
 json merge_diff(const json& before, const json& after) {
   if (!before.is_object() || !after.is_object()) {
     return after;
@@ -83,7 +102,7 @@ json StateTranslator::patch_for(const json& tap_state_value) {
     if (it == bookmarks.end() && stream.stream != stream.tap_stream_id) {
       it = bookmarks.find(stream.stream);
     }
-    json next = it != bookmarks.end() ? *it : json();
+    json next = it != bookmarks.end() ? drop_nulls(*it) : json();
     if (next == bookmarks_[i]) {
       continue;
     }
@@ -92,7 +111,7 @@ json StateTranslator::patch_for(const json& tap_state_value) {
     bookmarks_[i] = std::move(next);
   }
 
-  json shared = tap_state_value;
+  json shared = drop_nulls(tap_state_value);
   shared.erase("bookmarks");
   if (shared != shared_) {
     patch[kSharedStateKey] = merge_diff(shared_, shared);

@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: Apache-2.0
+// The Singer shim end to end: a real tap (taps/tap_fixture.py) as a child of flow-singer-shim,
+// run through `flow-local preview` (two sessions, the second resuming from the state), and
+// driven directly over pipes for the failure cases.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <flow/line_reader.hpp>
+#include <flow/process/child_process.hpp>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+const std::string kTap = FLOW_SOURCE_DIR "/tests/singer/taps/tap_fixture.py";
+
+struct RunResult {
+  std::vector<std::string> stdout_lines;
+  std::string stderr_text;
+  flow::process::ExitStatus status;
+};
+
+// Runs argv; writes `input` to its stdin and keeps stdin open until stdout ends (a capture
+// session treats stdin EOF as "stop").
+RunResult run(const std::vector<std::string>& argv, const std::string& input = "") {
+  auto child = flow::process::ChildProcess::spawn({.argv = argv});
+  RunResult result;
+  std::thread err([&] {
+    char buffer[4096];
+    ssize_t got = 0;
+    while ((got = ::read(child.stderr_fd(), buffer, sizeof buffer)) > 0) {
+      result.stderr_text.append(buffer, static_cast<std::size_t>(got));
+    }
+  });
+  if (!input.empty()) {
+    EXPECT_EQ(::write(child.stdin_fd(), input.data(), input.size()),
+              static_cast<ssize_t>(input.size()));
+  }
+  flow::LineReader reader(child.stdout_fd());
+  while (auto line = reader.next()) {
+    result.stdout_lines.emplace_back(line->text);
+  }
+  child.close_stdin();
+  result.status = child.wait();
+  err.join();
+  return result;
+}
+
+class SingerLive : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("singer-live-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_ / "batch");
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  // A flow.yaml binding the tap's three streams.
+  std::string write_catalog(const json& config) {
+    json endpoint_command = {FLOW_SINGER_SHIM_BIN, "--", "python3", kTap};
+    std::ostringstream yaml;
+    yaml << "captures:\n  acmeCo/singer:\n    endpoint:\n      local:\n        command: "
+         << endpoint_command.dump() << "\n        config: " << config.dump() << "\n"
+         << "    bindings:\n"
+         << "      - resource: {tap_stream_id: users, stream: users, replication_method: "
+            "FULL_TABLE}\n        target: acmeCo/users\n"
+         << "      - resource: {tap_stream_id: events, stream: events, replication_method: "
+            "INCREMENTAL, replication_key: ts}\n        target: acmeCo/events\n"
+         << "      - resource: {tap_stream_id: files, stream: files, replication_method: "
+            "FULL_TABLE}\n        target: acmeCo/files\n"
+         << "collections:\n"
+         << "  acmeCo/users:\n    schema: {type: object, properties: {id: {type: integer}}, "
+            "required: [id]}\n    key: [/id]\n"
+         << "  acmeCo/events:\n    schema: {type: object, properties: {seq: {type: integer}}, "
+            "required: [seq]}\n    key: [/seq]\n"
+         << "  acmeCo/files:\n    schema: {type: object, properties: {name: {type: string}}, "
+            "required: [name]}\n    key: [/name]\n";
+    std::string path = (dir_ / "flow.yaml").string();
+    std::ofstream(path) << yaml.str();
+    return path;
+  }
+
+  json base_config() const {
+    return {{"batch_dir", (dir_ / "batch").string()},
+            {"users", {1, 2, 3}},
+            {"users_after_resume", {1, 3, 4}},
+            {"events", 5}};
+  }
+
+  // Runs the shim directly: spec, then open with the tap's three bindings.
+  RunResult run_shim(const json& config, const std::vector<std::string>& shim_args = {}) {
+    json bindings = json::array();
+    for (const auto& [stream, key] : std::vector<std::pair<std::string, std::string>>{
+             {"users", "/id"}, {"events", "/seq"}, {"files", "/name"}}) {
+      bindings.push_back(
+          {{"resourceConfig", {{"tap_stream_id", stream}, {"stream", stream}}},
+           {"resourcePath", {stream}},
+           {"collection",
+            {{"name", "acmeCo/" + stream}, {"writeSchema", {{"type", "object"}}}, {"key", {key}}}},
+           {"stateKey", stream}});
+    }
+    json open = {{"open",
+                  {{"capture",
+                    {{"name", "acmeCo/singer"},
+                     {"connectorType", "LOCAL"},
+                     {"config", config},
+                     {"bindings", bindings}}},
+                   {"version", "1"},
+                   {"range", {{"keyEnd", 4294967295U}, {"rClockEnd", 4294967295U}}},
+                   {"state", json::object()}}}};
+    std::vector<std::string> argv = {FLOW_SINGER_SHIM_BIN};
+    argv.insert(argv.end(), shim_args.begin(), shim_args.end());
+    argv.insert(argv.end(), {"--", "python3", kTap});
+    return run(argv, R"({"spec":{"connectorType":"LOCAL","config":{}}})"
+                     "\n" +
+                         open.dump() + "\n");
+  }
+
+  fs::path dir_;
+};
+
+std::vector<json> parse_lines(const std::vector<std::string>& lines) {
+  std::vector<json> out;
+  for (const auto& line : lines) {
+    out.push_back(json::parse(line));
+  }
+  return out;
+}
+
+// The last Flow log line on stderr.
+json last_log(const std::string& stderr_text) {
+  std::istringstream in(stderr_text);
+  json last;
+  for (std::string line; std::getline(in, line);) {
+    json parsed = json::parse(line, nullptr, false);
+    if (!parsed.is_discarded()) {
+      last = parsed;
+    }
+  }
+  return last;
+}
+
+TEST_F(SingerLive, PreviewTwoSessionsResumesFromState) {
+  std::string catalog = write_catalog(base_config());
+  auto result = run({FLOW_LOCAL_BIN, "--log-json", "preview", "--source", catalog, "--sessions",
+                     "-1,-1", "--output-state"});
+  ASSERT_TRUE(result.status.success()) << result.stderr_text;
+
+  // Split the output into the two sessions at the tap's final (empty) checkpoint.
+  std::vector<std::vector<json>> sessions(1);
+  for (const auto& line : parse_lines(result.stdout_lines)) {
+    sessions.back().push_back(line);
+    if (line[0] == "connectorState" && line[1]["updated"] == json::object()) {
+      sessions.emplace_back();
+    }
+  }
+  ASSERT_EQ(sessions.size(), 3U) << result.stderr_text;  // two sessions, then nothing
+  auto docs_of = [](const std::vector<json>& lines, const std::string& collection) {
+    std::vector<json> docs;
+    for (const auto& line : lines) {
+      if (line[0] == collection) {
+        docs.push_back(line[1]);
+      }
+    }
+    return docs;
+  };
+
+  // Session 1: every message type.
+  auto users = docs_of(sessions[0], "acmeCo/users");
+  ASSERT_EQ(users.size(), 3U);
+  EXPECT_EQ(users[0]["_meta"], json({{"op", "u"},
+                                     {"row_id", 0},
+                                     {"time_extracted", "2024-05-01T00:00:00.000000Z"},
+                                     {"version", 1}}));
+  auto events = docs_of(sessions[0], "acmeCo/events");
+  ASSERT_EQ(events.size(), 5U);
+  EXPECT_EQ(events[4]["seq"], 5);
+  auto files = docs_of(sessions[0], "acmeCo/files");  // from the BATCH's jsonl.gz file
+  ASSERT_EQ(files.size(), 3U);
+  EXPECT_EQ(files[2],
+            json({{"name", "f2.txt"}, {"size", 200}, {"_meta", {{"op", "u"}, {"row_id", 2}}}}));
+
+  // Session 2 resumes: events continue after the bookmark, users is re-read as version 2 and
+  // ACTIVATE_VERSION deletes user 2, which version 2 no longer has.
+  auto events2 = docs_of(sessions[1], "acmeCo/events");
+  ASSERT_EQ(events2.size(), 5U);
+  EXPECT_EQ(events2[0]["seq"], 6);
+  EXPECT_EQ(events2[0]["_meta"]["row_id"], 5);  // INCREMENTAL row ids continue
+  auto users2 = docs_of(sessions[1], "acmeCo/users");
+  ASSERT_EQ(users2.size(), 4U);
+  EXPECT_EQ(users2[2]["id"], 4);
+  EXPECT_EQ(users2[2]["_meta"]["version"], 2);
+  EXPECT_EQ(users2[3], json({{"id", 2}, {"_meta", {{"op", "d"}, {"row_id", -1}, {"version", 2}}}}));
+  EXPECT_NE(result.stderr_text.find("tap metric"), std::string::npos);
+  EXPECT_NE(result.stderr_text.find("\"resumed\":true"), std::string::npos);
+
+  // The tap's bookmarks are stored per binding state key, its other keys as shared state, and
+  // the shim's counters apart from them.
+  json state = json::object();
+  for (const auto& session : sessions) {
+    for (const auto& line : session) {
+      if (line[0] == "connectorState") {
+        state.merge_patch(line[1]["updated"]);
+      }
+    }
+  }
+  EXPECT_EQ(state["bindingStateV1"]["users"], json({{"version", 2}}));
+  EXPECT_EQ(state["bindingStateV1"]["events"], json({{"seq", 10}}));
+  EXPECT_EQ(state["sharedState"], json::object());
+  EXPECT_EQ(state["shimStateV1"]["events"]["rowId"], 10);
+  EXPECT_EQ(state["shimStateV1"]["users"]["versions"],
+            json({{"2", {{"[1]", 1}, {"[3]", 1}, {"[4]", 1}}}}));
+  // No config, catalog or state file is left behind.
+  for (const auto& entry : fs::directory_iterator(fs::temp_directory_path())) {
+    EXPECT_EQ(entry.path().filename().string().rfind("flow-singer-", 0), std::string::npos)
+        << entry.path();
+  }
+}
+
+TEST_F(SingerLive, SpecComesFromAboutAndDiscoverFromTheCatalog) {
+  std::string catalog = write_catalog(base_config());
+  auto spec = run({FLOW_LOCAL_BIN, "raw", "spec", "--source", catalog});
+  ASSERT_TRUE(spec.status.success()) << spec.stderr_text;
+  std::string all;
+  for (const auto& l : spec.stdout_lines) {
+    all += l + "\n";
+  }
+  json parsed = json::parse(all);
+  if (parsed.is_array()) {
+    parsed = parsed[0];
+  }
+  EXPECT_EQ(parsed["configSchema"]["properties"]["api_key"]["secret"], true);
+  EXPECT_EQ(parsed["resourcePathPointers"], json({"/tap_stream_id"}));
+
+  auto discovered = run({FLOW_LOCAL_BIN, "raw", "discover", "--source", catalog, "--emit-raw"});
+  ASSERT_TRUE(discovered.status.success()) << discovered.stderr_text;
+  auto bindings = parse_lines(discovered.stdout_lines);
+  ASSERT_EQ(bindings.size(), 3U);
+  EXPECT_EQ(bindings[1]["resourceConfig"], json({{"tap_stream_id", "events"},
+                                                 {"stream", "events"},
+                                                 {"replication_method", "INCREMENTAL"},
+                                                 {"replication_key", "ts"}}));
+  EXPECT_EQ(bindings[0]["key"], json({"/id"}));
+  EXPECT_EQ(bindings[0]["documentSchema"]["properties"]["id"]["type"], "integer");
+}
+
+TEST_F(SingerLive, FailuresAreOneClearErrorAndNoCheckpointPastTheLastState) {
+  struct Case {
+    std::string fault;
+    std::string expected;  // in the final error log line
+  };
+  for (const auto& c :
+       std::vector<Case>{{"record_before_schema",
+                          "tap stdout line 1: RECORD for stream 'users' before its SCHEMA message"},
+                         {"malformed", "tap stdout line 7: malformed JSON"},
+                         {"crash", "exit code 3"},
+                         {"missing_batch", "cannot open BATCH file"}}) {
+    json config = base_config();
+    config["fault"] = c.fault;
+    // Each case gets its own (empty) batch folder: an earlier tap may still have written one.
+    fs::create_directories(dir_ / c.fault);
+    config["batch_dir"] = (dir_ / c.fault).string();
+    auto result = run_shim(config);
+    EXPECT_EQ(result.status.code, 1) << c.fault << "\n" << result.stderr_text;
+    json last = last_log(result.stderr_text);
+    EXPECT_EQ(last["level"], "error") << c.fault;
+    EXPECT_NE(last["message"].get<std::string>().find(c.expected), std::string::npos)
+        << c.fault << ": " << last.dump();
+    // Whatever was captured after the last checkpoint is not followed by one.
+    auto lines = parse_lines(result.stdout_lines);
+    ASSERT_FALSE(lines.empty());
+    EXPECT_TRUE(lines[0].contains("spec"));
+    if (c.fault == "crash") {
+      EXPECT_NE(last["message"].get<std::string>().find("something broke"), std::string::npos);
+    }
+  }
+  // An unknown stream is skipped with a warning by default, an error on request.
+  json config = base_config();
+  config["fault"] = "unknown_stream";
+  auto skipped = run_shim(config);
+  EXPECT_TRUE(skipped.status.success()) << skipped.stderr_text;
+  EXPECT_NE(skipped.stderr_text.find("no binding captures"), std::string::npos);
+  auto failed = run_shim(config, {"--unknown-streams", "fail"});
+  EXPECT_EQ(failed.status.code, 1);
+  EXPECT_NE(last_log(failed.stderr_text)["message"].get<std::string>().find(
+                "SCHEMA for stream 'ghosts', which no binding captures"),
+            std::string::npos)
+      << failed.stderr_text;
+}
+
+TEST_F(SingerLive, HungTapIsKilledByTheWatchdog) {
+  json config = base_config();
+  config["fault"] = "hang";
+  auto result = run_shim(config, {"--idle-timeout", "1s", "--stop-grace", "1s"});
+  EXPECT_EQ(result.status.code, 1);
+  EXPECT_NE(last_log(result.stderr_text)["message"].get<std::string>().find("no output"),
+            std::string::npos)
+      << result.stderr_text;
+}
+
+}  // namespace
