@@ -151,6 +151,7 @@ std::vector<flow::capture::ValidatedBinding> CaptureShim::validate(
 
   // Resolve each binding against the source's catalog.
   const auto catalog = run_discover(request.config);
+  const nlohmann::json streams = catalog.value("streams", nlohmann::json::array());
   std::vector<std::string> errors;
   std::vector<flow::capture::ValidatedBinding> validated;
   for (const auto& binding : request.bindings) {
@@ -165,7 +166,7 @@ std::vector<flow::capture::ValidatedBinding> CaptureShim::validate(
     validated.push_back({rc.ns.empty() ? std::vector<std::string>{rc.stream}
                                        : std::vector<std::string>{rc.ns, rc.stream}});
     const nlohmann::json* stream = nullptr;
-    for (const auto& candidate : catalog.value("streams", nlohmann::json::array())) {
+    for (const auto& candidate : streams) {
       if (candidate.value("name", std::string()) == rc.stream &&
           (rc.ns.empty() || candidate.value("namespace", std::string()) == rc.ns)) {
         stream = &candidate;

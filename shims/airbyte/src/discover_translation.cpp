@@ -11,6 +11,29 @@
 namespace flow::airbyte {
 namespace {
 
+// The declared type of a schema, when it is one string type (or one besides "null").
+std::string single_type(const nlohmann::json& schema) {
+  auto type = schema.is_object() ? schema.find("type") : schema.end();
+  if (type == schema.end()) {
+    return "";
+  }
+  if (type->is_string()) {
+    return type->get<std::string>();
+  }
+  std::string found;
+  if (type->is_array()) {
+    for (const auto& t : *type) {
+      if (t.is_string() && t != "null") {
+        if (!found.empty()) {
+          return "";
+        }
+        found = t.get<std::string>();
+      }
+    }
+  }
+  return found;
+}
+
 std::string string_or_empty(const nlohmann::json& object, const char* name) {
   auto found = object.find(name);
   return found != object.end() && found->is_string() ? found->get<std::string>() : std::string();
@@ -48,6 +71,9 @@ void require_location(nlohmann::json& schema, std::string_view pointer) {
     if (!node->is_object()) {
       return;
     }
+    if (const std::string type = single_type(*node); !type.empty() && type != "object") {
+      return;  // the schema cannot hold this location; leave it to the source
+    }
     add_required(*node, tokens[i]);
     auto& properties = (*node)["properties"];
     if (!properties.is_object()) {
@@ -71,6 +97,47 @@ bool supports(const nlohmann::json& stream, std::string_view mode) {
   return std::any_of(modes->begin(), modes->end(), [&](const nlohmann::json& m) {
     return m.is_string() && m.get<std::string>() == mode;
   });
+}
+
+// Some sources declare a composite key of top-level fields as one nested path
+// ([["hash","fileName","operation"]] instead of [["hash"],["fileName"],["operation"]]).
+// When such a path runs through a field the schema says is a scalar, while every component
+// is a top-level property, the source meant the composite key.
+nlohmann::json composite_key_fix(const nlohmann::json& key,
+                                 const nlohmann::json& schema,
+                                 const std::string& stream,
+                                 std::vector<std::string>& warnings) {
+  if (!key.is_array() || !schema.is_object() || !schema.contains("properties") ||
+      !schema["properties"].is_object()) {
+    return key;
+  }
+  const auto& properties = schema["properties"];
+  nlohmann::json fixed = nlohmann::json::array();
+  bool changed = false;
+  for (const auto& path : key) {
+    if (!path.is_array() || path.size() < 2 ||
+        !std::all_of(path.begin(), path.end(), [&](const nlohmann::json& token) {
+          return token.is_string() && properties.contains(token.get<std::string>());
+        })) {
+      fixed.push_back(path);
+      continue;
+    }
+    const std::string head_type = single_type(properties[path[0].get<std::string>()]);
+    if (head_type.empty() || head_type == "object") {
+      fixed.push_back(path);
+      continue;
+    }
+    for (const auto& token : path) {
+      fixed.push_back(nlohmann::json::array({token}));
+    }
+    changed = true;
+  }
+  if (changed) {
+    warnings.push_back("stream '" + stream + "' declares its primary key " + key.dump() +
+                       " as a path through a non-object field; reading it as the composite key " +
+                       fixed.dump());
+  }
+  return fixed;
 }
 
 }  // namespace
@@ -253,7 +320,9 @@ DiscoverResult translate_catalog(const nlohmann::json& catalog, const DiscoverOp
           override != options.key_overrides.end()) {
         binding.key = override->second;
       } else {
-        binding.key = key_to_pointers(stream.value("source_defined_primary_key", nlohmann::json()));
+        binding.key = key_to_pointers(composite_key_fix(
+            stream.value("source_defined_primary_key", nlohmann::json()),
+            stream.value("json_schema", nlohmann::json()), name, result.warnings));
       }
       if (binding.key.empty()) {
         binding.key = {std::string(kRowIdPointer)};
