@@ -102,6 +102,13 @@ int main(int argc, char** argv) {
   discover_cmd->add_flag("--flat", flat, "Accepted for flowctl parity (no effect)");
   capture_cmd->add_flag("--print-checkpoint", print_checkpoint, "Also print checkpoint lines");
   capture_cmd->add_option("--timeout", timeout, "End the session after this long (e.g. 30s)");
+  bool packed = false;
+  auto* fixture_cmd = raw->add_subcommand(
+      "materialize-fixture", "Print the request stream of a materialization fixture");
+  fixture_cmd->add_option("--source", source, "flow.yaml holding the materialization")->required();
+  fixture_cmd->add_option("--name", name, "Materialization name (default: the only one)");
+  fixture_cmd->add_option("--fixture", fixture, "Source documents (PROTOCOL.md §6)")->required();
+  fixture_cmd->add_flag("--packed", packed, "Keys and values as FDB tuples (keyPacked, …)");
 
   auto* preview_cmd = app.add_subcommand(
       "preview", "Run a task (validate, apply, sessions) and print its committed documents");
@@ -117,6 +124,8 @@ int main(int argc, char** argv) {
   preview_cmd->add_option("--initial-state", initial_state, "Connector state to open with (JSON)");
   preview_cmd->add_option("--fixture", fixture,
                           "Source documents for materializations and derivations");
+  preview_cmd->add_flag("--packed", preview.packed,
+                        "Materializations: send keys and values as FDB tuples");
   app.fallthrough();
   raw->fallthrough();
 
@@ -147,6 +156,9 @@ int main(int argc, char** argv) {
       code = flow::local::raw_discover(ctx, capture, emit_raw);
     } else if (capture_cmd->parsed()) {
       code = flow::local::raw_capture(ctx, capture, print_checkpoint, timeout_ms);
+    } else if (fixture_cmd->parsed()) {
+      code = flow::local::raw_materialize_fixture(
+          ctx, name.empty() ? std::nullopt : std::optional<std::string>(name), fixture, packed);
     } else {
       if (!name.empty()) {
         preview.name = name;

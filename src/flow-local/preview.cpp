@@ -21,8 +21,7 @@ int run_preview(RunContext& ctx, const PreviewOptions& options) {
       }
       return preview_capture(ctx, options, name);
     case TaskKind::materialization:
-      throw flow::Error("preview of materialization " + name +
-                        " is not supported yet (captures only)");
+      return preview_materialize(ctx, options, name);
     case TaskKind::derivation:
       return preview_derive(ctx, options, name);
   }

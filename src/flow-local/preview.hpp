@@ -28,6 +28,7 @@ struct PreviewOptions {
   bool output_state = false;                         ///< --output-state
   nlohmann::json initial_state = nlohmann::json::object();  ///< --initial-state
   std::optional<std::string> fixture;  ///< --fixture (materializations, derivations)
+  bool packed = false;  ///< --packed: materialization keys/values as FDB tuples
 };
 
 /// Finds the task and runs the preview for its kind. Returns the process exit code.
@@ -36,5 +37,6 @@ int run_preview(RunContext& ctx, const PreviewOptions& options);
 /// One function per task kind, each in its own file.
 int preview_capture(RunContext& ctx, const PreviewOptions& options, const std::string& name);
 int preview_derive(RunContext& ctx, const PreviewOptions& options, const std::string& name);
+int preview_materialize(RunContext& ctx, const PreviewOptions& options, const std::string& name);
 
 }  // namespace flow::local

@@ -28,4 +28,10 @@ int raw_capture(RunContext& ctx,
                 bool print_checkpoint,
                 std::optional<std::chrono::milliseconds> timeout);
 
+/// Prints the request stream of a materialization fixture (raw_materialize_fixture.cpp).
+int raw_materialize_fixture(RunContext& ctx,
+                            const std::optional<std::string>& name,
+                            const std::string& fixture_path,
+                            bool packed);
+
 }  // namespace flow::local
