@@ -307,4 +307,37 @@ TEST_F(SingerLive, HungTapIsKilledByTheWatchdog) {
       << result.stderr_text;
 }
 
+#ifdef SOURCE_SINGER_WRAPPER_BIN
+// The example connector, its tap replaced by a replay of recorded tap-csv output.
+TEST_F(SingerLive, ExampleWrapperReplaysRecordedTapCsv) {
+  std::string yaml =
+      std::string("captures:\n  acmeCo/csv:\n    endpoint:\n      local:\n") +
+      "        command: [\"" SOURCE_SINGER_WRAPPER_BIN "\"]\n" +
+      "        config: {files: [{entity: items, file: items.csv, keys: [id]}]}\n" +
+      "    bindings:\n" + "      - resource: {tap_stream_id: items, stream: items}\n" +
+      "        target: acmeCo/items\n" +
+      "      - resource: {tap_stream_id: items_typed, stream: items_typed, "
+      "replication_method: INCREMENTAL, replication_key: id}\n" +
+      "        target: acmeCo/typed\n" + "collections:\n" +
+      "  acmeCo/items:\n    schema: {type: object, properties: {id: {type: string}}, "
+      "required: [id]}\n    key: [/id]\n" +
+      "  acmeCo/typed:\n    schema: {type: object, properties: {id: {type: integer}}, "
+      "required: [id]}\n    key: [/id]\n";
+  std::string path = (dir_ / "flow.yaml").string();
+  std::ofstream(path) << yaml;
+  ::setenv("SINGER_TAP", FLOW_SOURCE_DIR "/tests/singer/taps/replay_tap.py", 1);
+  ::setenv("REPLAY_DIR", FLOW_SHARED_DIR "/fixtures/singer/tap-csv", 1);
+  auto result = run({FLOW_LOCAL_BIN, "preview", "--source", path, "--sessions", "-1,-1"});
+  ::unsetenv("SINGER_TAP");
+  ASSERT_TRUE(result.status.success()) << result.stderr_text;
+  auto lines = parse_lines(result.stdout_lines);
+  ASSERT_EQ(lines.size(), 12U) << result.stderr_text;  // 6 documents per session
+  EXPECT_EQ(lines[1], json::parse(R"(["acmeCo/items",{"id":"2","name":"beta, with comma",
+      "amount":"20","_meta":{"op":"u","row_id":1}}])"));
+  EXPECT_EQ(lines[5][1]["amount"], nullptr);
+  EXPECT_EQ(lines[6][1]["_meta"]["row_id"], 0);  // FULL_TABLE: row ids start over
+  EXPECT_EQ(lines[9][1]["_meta"]["row_id"], 3);  // INCREMENTAL: they continue
+}
+#endif
+
 }  // namespace

@@ -22,14 +22,14 @@
 namespace flow::singer {
 
 struct CaptureShimOptions {
-  std::vector<std::string> argv;  ///< the tap command; no shell
-  std::map<std::string, std::string> env;
-  std::string working_directory;  ///< empty: ours
+  std::vector<std::string> argv = {};  ///< the tap command; no shell
+  std::map<std::string, std::string> env = {};
+  std::string working_directory = {};  ///< empty: ours
   /// The config schema; nullopt: from `--about --format json`, else a permissive object.
-  std::optional<nlohmann::json> config_schema;
+  std::optional<nlohmann::json> config_schema = std::nullopt;
   std::string documentation_url = "https://docs.estuary.dev";
   /// How the tap takes its catalog; nullopt: detected from `--help`.
-  std::optional<CatalogFlag> catalog_flag;
+  std::optional<CatalogFlag> catalog_flag = std::nullopt;
   /// Mark discovered schemas x-infer-schema.
   bool schema_inference = true;
   /// Run `--discover` at open so the tap gets its own catalog entries back (taps such as
@@ -37,7 +37,7 @@ struct CaptureShimOptions {
   bool discover_on_open = true;
   /// Validate also runs the tap's `--test` mode (Meltano SDK taps).
   bool validate_with_test = false;
-  ReadOptions read;
+  ReadOptions read = {};
   /// Kill a tap that prints nothing for this long (0 = never).
   std::chrono::milliseconds idle_timeout{0};
   /// SIGTERM → SIGKILL grace when the session stops.
