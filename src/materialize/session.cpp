@@ -5,6 +5,7 @@
 #include <flow/log.hpp>
 #include <flow/tuple.hpp>
 
+#include "core/stop_signal.hpp"
 #include "materialize/base64.hpp"
 #include "materialize/codec.hpp"
 
@@ -42,6 +43,8 @@ void Session::send() {
 }
 
 int Session::run() {
+  // SIGTERM/SIGINT (run() installs the handlers) end a blocked read.
+  reader_.set_cancel([] { return flow::detail::stop_requested(); });
   while (auto line = reader_.next()) {
     if (is_blank(line->text)) {
       continue;  // the runtime never sends blank lines; a human at a terminal might
@@ -50,6 +53,12 @@ int Session::run() {
     parser_.parse(*line, [this, &line](std::string_view kind, od::value body) {
       dispatch(kind, body, *line);
     });
+  }
+  if (reader_.cancelled()) {
+    // Nothing of an unfinished transaction was committed: the runtime replays it.
+    log::info("stop requested by signal; exiting",
+              {{"phase", std::string(phase_name(state_.phase()))}});
+    return 0;
   }
   state_.on_eof(reader_.line_count());
   if (state_.phase() != Phase::unopened) {

@@ -255,4 +255,27 @@ TEST(SqliteExample, MidTransactionEofIsAnErrorAndCommitsNothing) {
   EXPECT_TRUE(query(db, "SELECT id FROM orders").empty());
 }
 
+TEST(SqliteExample, SigtermMidTransactionExitsPromptlyAndCommitsNothing) {
+  flow::process::TempDir dir("sqlite-term");
+  const std::string db = dir.path() + "/flow.db";
+  const json spec = materialization(db, {"amount"});
+  apply_once(spec);
+  Runtime runtime;
+  runtime.send(json{{"open", {{"materialization", spec}}}});
+  runtime.receive();
+  runtime.send(json{{"acknowledge", json::object()}});
+  runtime.receive();
+  runtime.send(json{{"flush", json::object()}});
+  runtime.receive();
+  runtime.send(store(0, {5}, {50}, {{"id", 5}, {"amount", 50}}, false));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // stdin stays open: only the signal can end the blocked read.
+  const auto start = std::chrono::steady_clock::now();
+  runtime.child().signal(SIGTERM);
+  const auto status = runtime.child().wait();
+  EXPECT_TRUE(status.success()) << status.describe();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+  EXPECT_TRUE(query(db, "SELECT id FROM orders").empty());
+}
+
 }  // namespace
