@@ -182,7 +182,7 @@ std::string format_line(std::chrono::system_clock::time_point ts,
   using std::chrono::duration_cast;
   using std::chrono::milliseconds;
   const auto since_epoch = duration_cast<milliseconds>(ts.time_since_epoch()).count();
-  const std::time_t seconds = static_cast<std::time_t>(since_epoch / 1000);
+  const auto seconds = static_cast<std::time_t>(since_epoch / 1000);
   const auto millis = static_cast<int>(since_epoch % 1000);
   std::tm utc{};
   gmtime_r(&seconds, &utc);

@@ -20,6 +20,7 @@ struct RangeSpec {
 };
 
 /// One projection of a collection (a field name for a document location).
+// NOLINTNEXTLINE(bugprone-exception-escape): nlohmann::json members; moves do not throw.
 struct Projection {
   std::string ptr{};
   std::string field{};
@@ -30,6 +31,7 @@ struct Projection {
 };
 
 /// A collection the task reads or writes.
+// NOLINTNEXTLINE(bugprone-exception-escape): nlohmann::json members; moves do not throw.
 struct CollectionSpec {
   std::string name{};
   nlohmann::json write_schema{};   ///< null when absent
