@@ -39,56 +39,56 @@ namespace flow::derive {
 /// Spec request. Like every connector, a derivation may first receive one with `config: {}`,
 /// so spec() must not validate the config.
 struct SpecRequest {
-  std::string connector_type;  ///< "IMAGE", "LOCAL", ...
+  std::string connector_type{};  ///< "IMAGE", "LOCAL", ...
   nlohmann::json config = nlohmann::json::object();
 };
 
 /// One transform of a derivation as Validate describes it.
 struct ValidateTransform {
-  std::string name;
-  CollectionSpec collection;             ///< the source collection it reads
-  nlohmann::json shuffle_lambda_config;  ///< null when absent
-  nlohmann::json lambda_config;          ///< null when absent
+  std::string name{};
+  CollectionSpec collection{};                     ///< the source collection it reads
+  nlohmann::json shuffle_lambda_config = nullptr;  ///< null when absent
+  nlohmann::json lambda_config = nullptr;          ///< null when absent
   std::uint32_t backfill = 0;
 };
 
 struct Validate {
-  std::string connector_type;
+  std::string connector_type{};
   nlohmann::json config = nlohmann::json::object();
-  CollectionSpec collection;  ///< the derived collection
-  std::vector<ValidateTransform> transforms;
-  std::vector<std::string> shuffle_key_types;  ///< "BOOLEAN" | "INTEGER" | "STRING"
-  std::string project_root;                    ///< file:// URL of the catalog's project
-  std::map<std::string, std::string> import_map;
-  std::optional<CollectionSpec> last_collection;
-  std::string last_version;
+  CollectionSpec collection{};  ///< the derived collection
+  std::vector<ValidateTransform> transforms{};
+  std::vector<std::string> shuffle_key_types{};  ///< "BOOLEAN" | "INTEGER" | "STRING"
+  std::string project_root{};                    ///< file:// URL of the catalog's project
+  std::map<std::string, std::string> import_map{};
+  std::optional<CollectionSpec> last_collection{};
+  std::string last_version{};
 };
 
 /// One transform of the derivation being run (CollectionSpec.derivation.transforms[]).
 struct Transform {
-  std::string name;
-  CollectionSpec collection;             ///< the source collection
-  std::vector<std::string> shuffle_key;  ///< JSON pointers; empty when a lambda shuffles
-  nlohmann::json shuffle_lambda_config;  ///< null when absent
-  nlohmann::json lambda_config;          ///< null when absent
+  std::string name{};
+  CollectionSpec collection{};                     ///< the source collection
+  std::vector<std::string> shuffle_key{};          ///< JSON pointers; empty when a lambda shuffles
+  nlohmann::json shuffle_lambda_config = nullptr;  ///< null when absent
+  nlohmann::json lambda_config = nullptr;          ///< null when absent
   bool read_only = false;
   std::uint32_t backfill = 0;
-  std::string state_key;
+  std::string state_key{};
 };
 
 /// CollectionSpec.derivation: how the derived collection is computed.
 struct Derivation {
-  std::string connector_type;
+  std::string connector_type{};
   nlohmann::json config = nlohmann::json::object();
-  std::vector<Transform> transforms;
-  std::vector<std::string> shuffle_key_types;
+  std::vector<Transform> transforms{};
+  std::vector<std::string> shuffle_key_types{};
 };
 
 struct Open {
-  CollectionSpec collection;  ///< the derived collection
-  Derivation derivation;
-  std::string version;
-  RangeSpec range;
+  CollectionSpec collection{};  ///< the derived collection
+  Derivation derivation{};
+  std::string version{};
+  RangeSpec range{};
   /// The reduced state of earlier state updates; `{}` on the first run.
   nlohmann::json state = nlohmann::json::object();
 };
@@ -107,12 +107,12 @@ struct Read {
   /// The document, raw compact JSON. At least flow::LineReader::kLinePadding readable bytes
   /// follow it (the rest of the line and the reader's padding), so simdjson can parse it in
   /// place: `parser.iterate(doc.data(), doc.size(), doc.size() + LineReader::kLinePadding)`.
-  std::string_view doc;
+  std::string_view doc{};
   /// The document's shuffle key as a raw JSON array (e.g. `["alice"]`); empty when the
   /// runtime did not send it (protobuf-only packed keys, or lambda shuffles).
-  std::string_view shuffle_key;
+  std::string_view shuffle_key{};
   std::uint32_t shuffle_hash = 0;
-  UuidParts uuid;
+  UuidParts uuid{};
 };
 
 // ---- Responses (connector → runtime) -----------------------------------------------------
@@ -122,8 +122,8 @@ struct Spec {
   nlohmann::json config_schema = nlohmann::json::object();
   /// Schema of each transform's lambda config (sent as `resourceConfigSchema`).
   nlohmann::json lambda_config_schema = nlohmann::json::object();
-  std::string documentation_url;
-  nlohmann::json oauth2;  ///< null = none
+  std::string documentation_url{};
+  nlohmann::json oauth2 = nullptr;  ///< null = none
 };
 
 struct ValidatedTransform {
@@ -133,10 +133,10 @@ struct ValidatedTransform {
 
 /// Validate response: exactly one entry per request transform, in the same order.
 struct Validated {
-  std::vector<ValidatedTransform> transforms;
+  std::vector<ValidatedTransform> transforms{};
   /// Files the catalog build should write (absolute URL → content), e.g. generated stubs
   /// under Validate::project_root.
-  std::map<std::string, std::string> generated_files;
+  std::map<std::string, std::string> generated_files{};
 };
 
 // ---- Publisher ---------------------------------------------------------------------------
@@ -170,7 +170,7 @@ class Publisher {
 
   Session& session_;
   std::size_t published_ = 0;
-  std::string scratch_;
+  std::string scratch_{};
 };
 
 // ---- Connector ---------------------------------------------------------------------------
