@@ -7,10 +7,10 @@
 Environment:
   FAKE_SPEC, FAKE_CHECK, FAKE_DISCOVER, FAKE_READ  transcript printed for that command
   FAKE_EXIT                                        exit code after printing (default 0)
-  FAKE_MODE  hang       print the transcript, then sleep (never exit)
+  FAKE_MODE  hang       (read) print the transcript, then sleep (never exit)
              huge       print one RECORD of stream FAKE_STREAM whose data holds a string of
                         FAKE_HUGE_BYTES bytes, then a STREAM STATE
-             sigkill    print the transcript, then kill itself with SIGKILL
+             sigkill    (read) print the transcript, then kill itself with SIGKILL
   FAKE_RECORD_DIR  for each run, append a JSON line to runs.jsonl there: the command, and
                    for --config/--catalog/--state the path, contents and file/dir modes
 """
@@ -63,9 +63,9 @@ def main():
             with open(transcript) as f:
                 out.write(f.read())
     out.flush()
-    if mode == "hang":
+    if mode == "hang" and command == "read":
         time.sleep(600)
-    if mode == "sigkill":
+    if mode == "sigkill" and command == "read":
         os.kill(os.getpid(), signal.SIGKILL)
     sys.exit(int(os.environ.get("FAKE_EXIT", "0")))
 

@@ -9,6 +9,25 @@
 
 namespace flow::airbyte::detail {
 
+StopWatcher::StopWatcher(std::function<bool()> stopping,
+                         flow::shims::ChildSession& child,
+                         std::chrono::milliseconds grace)
+    : thread_([this, stopping = std::move(stopping), &child, grace] {
+        while (!done_.load()) {
+          if (stopping()) {
+            flow::log::info("stopping the Airbyte source", {{"pid", child.pid()}});
+            child.stop(grace);
+            return;
+          }
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+      }) {}
+
+StopWatcher::~StopWatcher() {
+  done_ = true;
+  thread_.join();
+}
+
 void run_command(
     const CommandOptions& options,
     const std::function<void(std::string_view type, const nlohmann::json&)>& on_message,
@@ -16,6 +35,10 @@ void run_command(
   auto child = flow::shims::ChildSession::start(
       {.argv = options.argv, .env = options.env, .idle_timeout = options.idle_timeout});
   std::optional<ChildError> last_error;
+  std::optional<StopWatcher> watcher;
+  if (options.stopping) {
+    watcher.emplace(options.stopping, *child, options.stop_grace);
+  }
   while (auto line = child->next_stdout_line()) {
     nlohmann::json message = nlohmann::json::parse(line->text, nullptr, false);
     if (message.is_discarded() || !message.is_object() || !message.contains("type") ||
@@ -54,6 +77,10 @@ void run_command(
     }
   }
   auto status = child->finish();
+  watcher.reset();
+  if (child->stop_requested()) {
+    throw flow::Error("airbyte " + options.what + ": stopped");
+  }
   if (!status.success()) {
     if (child->timed_out() || !last_error) {
       throw flow::Error("airbyte " + options.what + ": " + child->failure_message(status));

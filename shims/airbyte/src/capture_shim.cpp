@@ -34,36 +34,6 @@ class OutputSink final : public ReadSink {
   flow::capture::Output& out_;
 };
 
-/// Stops the child when the session is asked to stop (stdin EOF, SIGTERM), from a helper
-/// thread, since the reading thread may be blocked on the child's stdout.
-class StopWatcher {
- public:
-  StopWatcher(const flow::capture::Output& out,
-              flow::shims::ChildSession& child,
-              std::chrono::milliseconds grace)
-      : thread_([this, &out, &child, grace] {
-          while (!done_.load()) {
-            if (out.wait_for_stop(std::chrono::milliseconds(100))) {
-              flow::log::info("stopping the Airbyte source", {{"pid", child.pid()}});
-              child.stop(grace);
-              return;
-            }
-          }
-        }) {}
-  StopWatcher(const StopWatcher&) = delete;
-  StopWatcher& operator=(const StopWatcher&) = delete;
-  StopWatcher(StopWatcher&&) = delete;
-  StopWatcher& operator=(StopWatcher&&) = delete;
-  ~StopWatcher() {
-    done_ = true;
-    thread_.join();
-  }
-
- private:
-  std::atomic<bool> done_{false};
-  std::thread thread_;
-};
-
 std::string stream_label(const ResourceConfig& rc) {
   return rc.ns.empty() ? rc.stream : rc.ns + "." + rc.stream;
 }
@@ -87,7 +57,9 @@ const nlohmann::json& CaptureShim::airbyte_spec() {
         {.argv = with_args(options_.argv, {"spec"}),
          .env = options_.env,
          .idle_timeout = options_.idle_timeout,
-         .what = "spec"},
+         .what = "spec",
+         .stopping = stopping_,
+         .stop_grace = options_.stop_grace},
         "SPEC",
         [](const nlohmann::json&) { flow::log::warn("ignoring a CONTROL message during spec"); });
     airbyte_spec_ = message.value("spec", nlohmann::json());
@@ -252,7 +224,7 @@ bool CaptureShim::run_sweep(const flow::capture::Open& open,
       {.argv = argv, .env = options_.env, .idle_timeout = options_.idle_timeout});
   flow::process::ExitStatus status;
   {
-    StopWatcher watcher(out, *child, options_.stop_grace);
+    detail::StopWatcher watcher([&out] { return out.stopping(); }, *child, options_.stop_grace);
     reader.begin_sweep();
     while (auto line = child->next_stdout_line()) {
       reader.handle(*line);
@@ -292,6 +264,8 @@ void CaptureShim::pull(const flow::capture::Open& open, flow::capture::Output& o
         "work: run it as a single shard");
   }
   const nlohmann::json catalog = configured_catalog(open.capture.bindings);
+  // A `spec` run started by a CONTROL message mid-read stops with the session too.
+  stopping_ = [&out] { return out.stopping(); };
   OutputSink sink(out);
   ReadTranslator reader(read_bindings(open.capture.bindings), open.state, sink, this);
   while (run_sweep(open, reader, catalog, out)) {

@@ -7,6 +7,7 @@
 #include <flow/airbyte/read_translator.hpp>
 #include <flow/airbyte/spec_translation.hpp>
 #include <flow/capture.hpp>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -71,6 +72,7 @@ class CaptureShim : public flow::capture::Connector, private ReadEvents {
 
   CaptureShimOptions options_;
   std::optional<nlohmann::json> airbyte_spec_;  // the child's SPEC, run once per process
+  std::function<bool()> stopping_;              // set during pull()
   mutable std::mutex config_mutex_;
   nlohmann::json config_ = nlohmann::json::object();
 };
