@@ -6,10 +6,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <filesystem>
 #include <flow/line_reader.hpp>
 #include <flow/process/child_process.hpp>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
@@ -28,9 +30,12 @@ struct RunResult {
 };
 
 // Runs argv; writes `input` to its stdin and keeps stdin open until stdout ends (a capture
-// session treats stdin EOF as "stop").
-RunResult run(const std::vector<std::string>& argv, const std::string& input = "") {
-  auto child = flow::process::ChildProcess::spawn({.argv = argv});
+// session treats stdin EOF as "stop"), or closes it at once for unary requests (`unary`).
+RunResult run(const std::vector<std::string>& argv,
+              const std::string& input = "",
+              bool unary = false,
+              const std::map<std::string, std::string>& env = {}) {
+  auto child = flow::process::ChildProcess::spawn({.argv = argv, .env = env});
   RunResult result;
   std::thread err([&] {
     char buffer[4096];
@@ -42,6 +47,9 @@ RunResult run(const std::vector<std::string>& argv, const std::string& input = "
   if (!input.empty()) {
     EXPECT_EQ(::write(child.stdin_fd(), input.data(), input.size()),
               static_cast<ssize_t>(input.size()));
+  }
+  if (unary) {
+    child.close_stdin();
   }
   flow::LineReader reader(child.stdout_fd());
   while (auto line = reader.next()) {
@@ -151,8 +159,10 @@ json last_log(const std::string& stderr_text) {
 
 TEST_F(SingerLive, PreviewTwoSessionsResumesFromState) {
   std::string catalog = write_catalog(base_config());
+  fs::create_directories(dir_ / "tmp");
   auto result = run({FLOW_LOCAL_BIN, "--log-json", "preview", "--source", catalog, "--sessions",
-                     "-1,-1", "--output-state"});
+                     "-1,-1", "--output-state"},
+                    "", false, {{"TMPDIR", (dir_ / "tmp").string()}});
   ASSERT_TRUE(result.status.success()) << result.stderr_text;
 
   // Split the output into the two sessions at the tap's final (empty) checkpoint.
@@ -220,10 +230,7 @@ TEST_F(SingerLive, PreviewTwoSessionsResumesFromState) {
   EXPECT_EQ(state["shimStateV1"]["users"]["versions"],
             json({{"2", {{"[1]", 1}, {"[3]", 1}, {"[4]", 1}}}}));
   // No config, catalog or state file is left behind.
-  for (const auto& entry : fs::directory_iterator(fs::temp_directory_path())) {
-    EXPECT_EQ(entry.path().filename().string().rfind("flow-singer-", 0), std::string::npos)
-        << entry.path();
-  }
+  EXPECT_TRUE(fs::is_empty(dir_ / "tmp"));
 }
 
 TEST_F(SingerLive, SpecComesFromAboutAndDiscoverFromTheCatalog) {
@@ -305,6 +312,116 @@ TEST_F(SingerLive, HungTapIsKilledByTheWatchdog) {
   EXPECT_NE(last_log(result.stderr_text)["message"].get<std::string>().find("no output"),
             std::string::npos)
       << result.stderr_text;
+}
+
+TEST_F(SingerLive, ValidateChecksBindingsAgainstTheCatalogAndRunsTest) {
+  auto validate = [&](const json& config, const json& resource,
+                      const std::vector<std::string>& shim_args) {
+    json request = {{"validate",
+                     {{"name", "acmeCo/singer"},
+                      {"connectorType", "LOCAL"},
+                      {"config", config},
+                      {"bindings",
+                       {{{"resourceConfig", resource},
+                         {"collection",
+                          {{"name", "acmeCo/x"},
+                           {"writeSchema", {{"type", "object"}}},
+                           {"key", {"/id"}}}}}}}}}};
+    std::vector<std::string> argv = {FLOW_SINGER_SHIM_BIN};
+    argv.insert(argv.end(), shim_args.begin(), shim_args.end());
+    argv.insert(argv.end(), {"--", "python3", kTap});
+    return run(argv, request.dump() + "\n", /*unary=*/true);
+  };
+  json good = {{"tap_stream_id", "events"},
+               {"replication_method", "INCREMENTAL"},
+               {"replication_key", "ts"}};
+  auto ok = validate(base_config(), good, {"--validate-with-test"});
+  ASSERT_TRUE(ok.status.success()) << ok.stderr_text;
+  ASSERT_EQ(ok.stdout_lines.size(), 1U);
+  EXPECT_EQ(json::parse(ok.stdout_lines[0])["validated"]["bindings"][0]["resourcePath"],
+            json({"events"}));
+
+  json bad_key = {{"tap_stream_id", "events"},
+                  {"replication_method", "INCREMENTAL"},
+                  {"replication_key", "seq"}};
+  auto wrong = validate(base_config(), bad_key, {});
+  EXPECT_EQ(wrong.status.code, 1);
+  EXPECT_NE(last_log(wrong.stderr_text)["message"].get<std::string>().find(
+                "replication_key 'seq' is not one of the tap's valid replication keys (ts)"),
+            std::string::npos)
+      << wrong.stderr_text;
+
+  auto forced = validate(base_config(),
+                         {{"tap_stream_id", "users"},
+                          {"replication_method", "INCREMENTAL"},
+                          {"replication_key", "id"}},
+                         {});
+  EXPECT_NE(last_log(forced.stderr_text)["message"].get<std::string>().find(
+                "the tap forces replication_method FULL_TABLE"),
+            std::string::npos)
+      << forced.stderr_text;
+
+  auto missing = validate(base_config(), {{"tap_stream_id", "nope"}}, {});
+  EXPECT_NE(last_log(missing.stderr_text)["message"].get<std::string>().find(
+                "stream 'nope' is not in the tap's catalog"),
+            std::string::npos);
+
+  json failing = base_config();
+  failing["fault"] = "test_fails";
+  auto test = validate(failing, good, {"--validate-with-test"});
+  EXPECT_EQ(test.status.code, 1);
+  EXPECT_NE(last_log(test.stderr_text)["message"].get<std::string>().find("401 Unauthorized"),
+            std::string::npos)
+      << test.stderr_text;
+}
+
+TEST_F(SingerLive, SigtermStopsTheTapAndLeavesNothingBehind) {
+  json config = base_config();
+  config["fault"] = "hang";
+  json bindings = {
+      {{"resourceConfig", {{"tap_stream_id", "users"}}},
+       {"collection",
+        {{"name", "acmeCo/users"}, {"writeSchema", {{"type", "object"}}}, {"key", {"/id"}}}},
+       {"stateKey", "users"}}};
+  json open = {
+      {"open",
+       {{"capture", {{"name", "acmeCo/singer"}, {"config", config}, {"bindings", bindings}}},
+        {"range", {{"keyEnd", 4294967295U}, {"rClockEnd", 4294967295U}}}}}};
+  fs::create_directories(dir_ / "tmp");
+  auto child = flow::process::ChildProcess::spawn(
+      {.argv = {FLOW_SINGER_SHIM_BIN, "--stop-grace", "2s", "--", "python3", kTap},
+       .env = {{"TMPDIR", (dir_ / "tmp").string()}},
+       .pipe_stderr = false});
+  std::string input = R"({"spec":{"connectorType":"LOCAL","config":{}}})"
+                      "\n" +
+                      open.dump() + "\n";
+  ASSERT_EQ(::write(child.stdin_fd(), input.data(), input.size()),
+            static_cast<ssize_t>(input.size()));
+  flow::LineReader reader(child.stdout_fd());
+  ASSERT_TRUE(reader.next().has_value());  // spec
+  auto opened = reader.next();
+  ASSERT_TRUE(opened.has_value());
+  EXPECT_NE(opened->text.find("opened"), std::string_view::npos);
+  // Wait until the tap is running (its temp dir exists), then SIGTERM the shim.
+  auto temp_dirs = [&] {
+    std::size_t n = 0;
+    for (const auto& entry : fs::directory_iterator(dir_ / "tmp")) {
+      n += entry.path().filename().string().rfind("flow-singer-", 0) == 0 ? 1U : 0U;
+    }
+    return n;
+  };
+  for (int i = 0; i < 100 && temp_dirs() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const auto start = std::chrono::steady_clock::now();
+  child.signal(SIGTERM);
+  while (reader.next()) {
+  }
+  auto status = child.wait();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  EXPECT_TRUE(status.success()) << status.describe();
+  EXPECT_EQ(temp_dirs(), 0U);
 }
 
 #ifdef SOURCE_SINGER_WRAPPER_BIN

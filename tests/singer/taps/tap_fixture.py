@@ -157,6 +157,7 @@ def main():
     parser.add_argument("-d", "--discover", action="store_true")
     parser.add_argument("--about", action="store_true")
     parser.add_argument("--format")
+    parser.add_argument("--test", action="store_true")
     args = parser.parse_args()
     if args.about:
         print(json.dumps({"name": "tap-fixture", "capabilities": ["catalog", "discover", "state"],
@@ -171,6 +172,14 @@ def main():
         sys.exit("config file is readable by others")
     if args.discover:
         discover()
+        return
+    if args.test:  # Meltano-style connection test: one record, or a failure
+        if config.get("fault") == "test_fails":
+            sys.stderr.write("ERROR invalid api_key: 401 Unauthorized\n")
+            sys.exit(1)
+        emit({"type": "SCHEMA", "stream": "users", "schema": SCHEMAS["users"],
+              "key_properties": ["id"]})
+        emit({"type": "RECORD", "stream": "users", "record": {"id": 1}})
         return
     catalog_path = args.catalog or args.properties
     with open(catalog_path) as f:
