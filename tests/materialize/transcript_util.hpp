@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <flow/materialize.hpp>
 #include <initializer_list>
@@ -53,23 +54,21 @@ inline std::string base64_of(const std::string& bytes) {
   static constexpr char kAlphabet[] =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
-  std::size_t i = 0;
-  for (; i + 2 < bytes.size(); i += 3) {
-    const unsigned n = (static_cast<unsigned char>(bytes[i]) << 16U) |
-                       (static_cast<unsigned char>(bytes[i + 1]) << 8U) |
-                       static_cast<unsigned char>(bytes[i + 2]);
-    for (int shift = 18; shift >= 0; shift -= 6) {
-      out.push_back(kAlphabet[(n >> static_cast<unsigned>(shift)) & 63U]);
+  std::uint32_t accumulator = 0;
+  int bits = 0;
+  for (const char c : bytes) {
+    accumulator = (accumulator << 8) | std::uint32_t{static_cast<unsigned char>(c)};
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out.push_back(kAlphabet[(accumulator >> bits) & 63U]);
     }
   }
-  if (i + 1 == bytes.size()) {
-    const unsigned n = static_cast<unsigned char>(bytes[i]) << 16U;
-    out += {kAlphabet[(n >> 18U) & 63U], kAlphabet[(n >> 12U) & 63U], '=', '='};
-  } else if (i + 2 == bytes.size()) {
-    const unsigned n = (static_cast<unsigned char>(bytes[i]) << 16U) |
-                       (static_cast<unsigned char>(bytes[i + 1]) << 8U);
-    out +=
-        {kAlphabet[(n >> 18U) & 63U], kAlphabet[(n >> 12U) & 63U], kAlphabet[(n >> 6U) & 63U], '='};
+  if (bits > 0) {
+    out.push_back(kAlphabet[(accumulator << (6 - bits)) & 63U]);
+  }
+  while (out.size() % 4 != 0) {
+    out.push_back('=');
   }
   return out;
 }
