@@ -57,7 +57,8 @@ void encode_validated(std::string& out, const Validated& validated) {
 }
 
 void encode_opened(std::string& out) {
-  out.append("{\"opened\":{}}\n");
+  out.append(R"({"opened":{}})"
+             "\n");
 }
 
 void encode_published(std::string& out, std::string_view doc_json) {
