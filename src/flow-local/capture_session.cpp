@@ -188,7 +188,9 @@ CaptureSessionResult CaptureSession::run(const CaptureDef& capture,
       }
       if (options.max_checkpoints >= 0 &&
           result.checkpoints >= static_cast<std::uint64_t>(options.max_checkpoints)) {
-        connector.close_stdin();
+        // End the session as the runtime does: close stdin, and kill the connector if it has
+        // not exited after the grace period (the supervisor thread does that).
+        connector.end_session(ctx_.exit_grace);
         ended_by_us = true;
       }
       if (options.delay.count() > 0) {

@@ -122,8 +122,22 @@ void ConnectorProcess::stop_after(std::chrono::steady_clock::time_point deadline
                                   std::chrono::milliseconds grace) {
   {
     std::lock_guard lock(mutex_);
-    stop_at_ = deadline;
+    if (!stop_at_ || deadline < *stop_at_) {
+      stop_at_ = deadline;
+      stop_grace_ = grace;
+      stop_is_timeout_ = true;
+    }
+  }
+  cv_.notify_all();
+}
+
+void ConnectorProcess::end_session(std::chrono::milliseconds grace) {
+  close_stdin();
+  {
+    std::lock_guard lock(mutex_);
+    stop_at_ = std::chrono::steady_clock::now();
     stop_grace_ = grace;
+    stop_is_timeout_ = false;
   }
   cv_.notify_all();
 }
@@ -154,7 +168,7 @@ void ConnectorProcess::supervise() {
       child_.close_stdin();
       stdin_closed_ = true;
     }
-    stopped_by_timer_ = true;
+    stopped_by_timer_ = stop_is_timeout_;
   }
   // Phase 2: kill after the grace period if it has not exited.
   auto kill_at = std::chrono::steady_clock::now() + stop_grace_;

@@ -64,6 +64,8 @@ class ConnectorProcess {
 
   /// At `deadline`, closes stdin; `grace` later, kills the child if it is still running.
   void stop_after(std::chrono::steady_clock::time_point deadline, std::chrono::milliseconds grace);
+  /// Ends the session now: closes stdin and kills the child if it has not exited `grace` later.
+  void end_session(std::chrono::milliseconds grace);
   /// True once stop_after()'s deadline has passed and stdin was closed by it.
   [[nodiscard]] bool stopped_by_timer() const;
 
@@ -94,6 +96,7 @@ class ConnectorProcess {
   bool shutting_down_ = false;
   bool stopped_by_timer_ = false;
   std::optional<std::chrono::steady_clock::time_point> stop_at_;
+  bool stop_is_timeout_ = true;  // stop_at_ came from stop_after(), not end_session()
   std::chrono::milliseconds stop_grace_{0};
   std::thread supervisor_;
 };

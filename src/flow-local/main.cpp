@@ -58,6 +58,7 @@ int main(int argc, char** argv) {
       "flow-local: run Flow connectors of a flow.yaml locally, like flowctl, with "
       "protocol conformance checks"};
   app.require_subcommand(1);
+  app.fallthrough();  // global flags may follow the verb; subcommands inherit this
   bool log_json = false;
   bool lenient = false;
   bool no_validate = false;
@@ -70,6 +71,10 @@ int main(int argc, char** argv) {
   app.add_flag("--no-validate", no_validate,
                "Skip JSON-schema validation of captured documents (key pointers are still "
                "checked)");
+  std::string exit_grace = "5s";
+  app.add_option("--exit-grace", exit_grace,
+                 "How long a connector may take to exit after its stdin closes before it is "
+                 "killed (default 5s; flow-local only)");
   app.add_option("-o,--output", output_format, "Output format (json only; for flowctl parity)")
       ->check(CLI::IsMember({"json"}));
 
@@ -87,6 +92,7 @@ int main(int argc, char** argv) {
 
   auto* raw = app.add_subcommand("raw", "Low-level commands: spec, discover, capture");
   raw->require_subcommand(1);
+  raw->fallthrough();
   auto* spec_cmd = raw->add_subcommand("spec", "Print the connector's spec response");
   auto* discover_cmd = raw->add_subcommand(
       "discover", "Discover bindings and write them (with collections) into the catalog");
@@ -103,8 +109,8 @@ int main(int argc, char** argv) {
   capture_cmd->add_flag("--print-checkpoint", print_checkpoint, "Also print checkpoint lines");
   capture_cmd->add_option("--timeout", timeout, "End the session after this long (e.g. 30s)");
   bool packed = false;
-  auto* fixture_cmd = raw->add_subcommand(
-      "materialize-fixture", "Print the request stream of a materialization fixture");
+  auto* fixture_cmd = raw->add_subcommand("materialize-fixture",
+                                          "Print the request stream of a materialization fixture");
   fixture_cmd->add_option("--source", source, "flow.yaml holding the materialization")->required();
   fixture_cmd->add_option("--name", name, "Materialization name (default: the only one)");
   fixture_cmd->add_option("--fixture", fixture, "Source documents (PROTOCOL.md §6)")->required();
@@ -126,8 +132,6 @@ int main(int argc, char** argv) {
                           "Source documents for materializations and derivations");
   preview_cmd->add_flag("--packed", preview.packed,
                         "Materializations: send keys and values as FDB tuples");
-  app.fallthrough();
-  raw->fallthrough();
 
   CLI11_PARSE(app, argc, argv);
 
@@ -142,7 +146,7 @@ int main(int argc, char** argv) {
                                 .printer = printer,
                                 .source = source,
                                 .log_level = log_level,
-                                .exit_grace = std::chrono::milliseconds(5000),
+                                .exit_grace = duration_flag(exit_grace, "--exit-grace"),
                                 .validate_documents = !no_validate};
     std::optional<std::chrono::milliseconds> timeout_ms;
     if (!timeout.empty()) {

@@ -48,14 +48,15 @@ int raw_discover(RunContext& ctx, const std::optional<std::string>& capture_name
   }
 
   // Rewrite the file that declares the capture: its bindings, and one collection per binding.
-  YAML::Node root;
+  // (Comments in that file are not preserved; key order and string types are.)
+  OrderedJson root;
   try {
-    root = YAML::LoadFile(capture.source_file);
+    root = yaml_to_ordered_json(YAML::LoadFile(capture.source_file));
   } catch (const YAML::Exception& e) {
     throw CatalogError(capture.source_file + ": " + e.what());
   }
   const std::string prefix = prefix_of(capture.name);
-  YAML::Node new_bindings(YAML::NodeType::Sequence);
+  OrderedJson new_bindings = OrderedJson::array();
   std::size_t written = 1;  // the capture itself
   for (const auto& binding : bindings) {
     const auto* name = find_field(binding, "recommendedName");
@@ -71,21 +72,22 @@ int raw_discover(RunContext& ctx, const std::optional<std::string>& capture_name
         disable != nullptr && disable->is_boolean() && disable->get<bool>()) {
       entry["disable"] = true;
     }
-    new_bindings.push_back(json_to_yaml(entry));
+    new_bindings.push_back(std::move(entry));
 
     OrderedJson collection;
     const auto* schema = find_field(binding, "documentSchema");
     collection["schema"] = schema != nullptr ? *schema : OrderedJson::object();
     const auto* key = find_field(binding, "key");
     collection["key"] = key != nullptr ? *key : OrderedJson::array();
-    root["collections"][target] = json_to_yaml(collection);
+    if (!root["collections"].is_object()) {
+      root["collections"] = OrderedJson::object();
+    }
+    root["collections"][target] = std::move(collection);
     ++written;
   }
-  root["captures"][capture.name]["bindings"] = new_bindings;
+  root["captures"][capture.name]["bindings"] = std::move(new_bindings);
 
-  YAML::Emitter out;
-  out << root;
-  write_file(capture.source_file, std::string(out.c_str()) + "\n");
+  write_file(capture.source_file, emit_yaml(root) + "\n");
   ctx.printer.line("Wrote " + std::to_string(written) + " specifications under " + ctx.source +
                    ".");
   return 0;

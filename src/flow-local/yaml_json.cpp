@@ -10,7 +10,8 @@ namespace flow::local {
 namespace {
 
 // A plain (unquoted) scalar, typed by the YAML 1.2 core schema.
-nlohmann::json plain_scalar(const std::string& text) {
+template <typename Json>
+Json plain_scalar(const std::string& text) {
   if (text.empty() || text == "~" || text == "null" || text == "Null" || text == "NULL") {
     return nullptr;
   }
@@ -21,7 +22,8 @@ nlohmann::json plain_scalar(const std::string& text) {
     return false;
   }
   static const std::regex kInteger("[-+]?[0-9]+");
-  static const std::regex kFloat(R"([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?)");
+  static const std::regex kFloat(
+      R"([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))");
   if (std::regex_match(text, kInteger)) {
     const char* begin = text.data() + (text[0] == '+' ? 1 : 0);
     const char* end = text.data() + text.size();
@@ -38,14 +40,17 @@ nlohmann::json plain_scalar(const std::string& text) {
     }
   }
   if (std::regex_match(text, kFloat)) {
-    return std::stod(text);
+    try {
+      return std::stod(text);
+    } catch (const std::exception&) {
+      return text;  // .inf/.nan: JSON has no such numbers; keep the text
+    }
   }
   return text;
 }
 
-}  // namespace
-
-nlohmann::json yaml_to_json(const YAML::Node& node) {
+template <typename Json>
+Json convert(const YAML::Node& node) {
   switch (node.Type()) {
     case YAML::NodeType::Undefined:
     case YAML::NodeType::Null:
@@ -55,18 +60,18 @@ nlohmann::json yaml_to_json(const YAML::Node& node) {
       if (node.Tag() == "!") {
         return node.Scalar();
       }
-      return plain_scalar(node.Scalar());
+      return plain_scalar<Json>(node.Scalar());
     case YAML::NodeType::Sequence: {
-      nlohmann::json out = nlohmann::json::array();
+      Json out = Json::array();
       for (const auto& item : node) {
-        out.push_back(yaml_to_json(item));
+        out.push_back(convert<Json>(item));
       }
       return out;
     }
     case YAML::NodeType::Map: {
-      nlohmann::json out = nlohmann::json::object();
+      Json out = Json::object();
       for (const auto& item : node) {
-        out[item.first.as<std::string>()] = yaml_to_json(item.second);
+        out[item.first.as<std::string>()] = convert<Json>(item.second);
       }
       return out;
     }
@@ -74,35 +79,65 @@ nlohmann::json yaml_to_json(const YAML::Node& node) {
   return nullptr;
 }
 
-YAML::Node json_to_yaml(const nlohmann::ordered_json& value) {
+void emit(YAML::Emitter& out, const nlohmann::ordered_json& value) {
   switch (value.type()) {
-    case nlohmann::ordered_json::value_t::object: {
-      YAML::Node out(YAML::NodeType::Map);
+    case nlohmann::ordered_json::value_t::object:
+      if (value.empty()) {
+        out << YAML::Flow << YAML::BeginMap << YAML::EndMap;
+        return;
+      }
+      out << YAML::BeginMap;
       for (const auto& [key, item] : value.items()) {
-        out[key] = json_to_yaml(item);
+        out << YAML::Key;
+        emit(out, key);
+        out << YAML::Value;
+        emit(out, item);
       }
-      return out;
-    }
-    case nlohmann::json::value_t::array: {
-      YAML::Node out(YAML::NodeType::Sequence);
+      out << YAML::EndMap;
+      return;
+    case nlohmann::ordered_json::value_t::array:
+      if (value.empty()) {
+        out << YAML::Flow << YAML::BeginSeq << YAML::EndSeq;
+        return;
+      }
+      out << YAML::BeginSeq;
       for (const auto& item : value) {
-        out.push_back(json_to_yaml(item));
+        emit(out, item);
       }
-      return out;
-    }
-    case nlohmann::json::value_t::string: {
-      YAML::Node out(value.get<std::string>());
-      // Keep strings that look like other scalars ("true", "12") strings when re-read.
-      if (!plain_scalar(value.get<std::string>()).is_string()) {
-        out.SetTag("!");
+      out << YAML::EndSeq;
+      return;
+    case nlohmann::ordered_json::value_t::string: {
+      const auto& text = value.get_ref<const std::string&>();
+      if (!plain_scalar<nlohmann::json>(text).is_string()) {
+        out << YAML::DoubleQuoted << text;
+      } else {
+        out << text;
       }
-      return out;
+      return;
     }
-    case nlohmann::json::value_t::null:
-      return YAML::Node(YAML::NodeType::Null);
+    case nlohmann::ordered_json::value_t::null:
+      out << YAML::Null;
+      return;
     default:
-      return YAML::Node(value.dump());
+      out << value.dump();
+      return;
   }
+}
+
+}  // namespace
+
+nlohmann::json yaml_to_json(const YAML::Node& node) {
+  return convert<nlohmann::json>(node);
+}
+
+nlohmann::ordered_json yaml_to_ordered_json(const YAML::Node& node) {
+  return convert<nlohmann::ordered_json>(node);
+}
+
+std::string emit_yaml(const nlohmann::ordered_json& value) {
+  YAML::Emitter out;
+  emit(out, value);
+  return out.c_str();
 }
 
 nlohmann::json parse_yaml_text(const std::string& text, const std::string& what) {
