@@ -211,6 +211,49 @@ TEST(DeriveRunner, ConnectorFailureEndsThePreviewWithItsLastError) {
   EXPECT_EQ(lines_of(run.out).size(), 1u) << run.out;
 }
 
+/// A catalog whose derivation runs tests/derive/fakes/fake_derive.py in `mode`.
+std::string fake_catalog(flow::process::TempDir& dir, const std::string& mode) {
+  return dir.write_file("flow.yaml",
+                        "collections:\n"
+                        "  a/src: {schema: {type: object}, key: [/id]}\n"
+                        "  a/out:\n"
+                        "    schema: {type: object}\n"
+                        "    key: [/id]\n"
+                        "    derive:\n"
+                        "      using: {local: {command: [python3, " +
+                            std::string(FLOW_SOURCE_DIR) + "/tests/derive/fakes/fake_derive.py, " +
+                            mode +
+                            "], config: {}}}\n"
+                            "      transforms: [{name: t, source: a/src}]\n");
+}
+
+TEST(DeriveRunner, ConformanceViolationsOfMisbehavingConnectorsAreReported) {
+  const std::map<std::string, std::string> expected_rule = {
+      {"spec-pointers", "[unknown-field]"},
+      {"validated-count", "[validated-bindings]"},
+      {"published-after-flushed", "[response-kind]"},
+      {"state-not-object", "[field-type]"},
+      {"exit-mid-transaction", "exited in the middle of a transaction"},
+  };
+  for (const auto& [mode, rule] : expected_rule) {
+    flow::process::TempDir dir("derive-e2e");
+    const std::string fixture = dir.write_file("fx.json", R"([[["a/src",{"id":1}]]])");
+    const RunResult run =
+        flow_local({"preview", "--source", fake_catalog(dir, mode), "--fixture", fixture});
+    EXPECT_FALSE(run.status.success()) << mode;
+    EXPECT_NE(run.err.find(rule), std::string::npos) << mode << ": " << run.err;
+  }
+  // The same fake behaving well passes, and its state line shows up.
+  flow::process::TempDir dir("derive-e2e");
+  const std::string fixture = dir.write_file("fx.json", R"([[["a/src",{"id":1}]]])");
+  const RunResult ok = flow_local(
+      {"preview", "--source", fake_catalog(dir, "ok"), "--fixture", fixture, "--output-state"});
+  EXPECT_TRUE(ok.status.success()) << ok.err;
+  EXPECT_EQ(
+      ok.out,
+      "[\"a/out\",{\"id\":1}]\n[\"connectorState\",{\"updated\":{\"n\":1},\"mergePatch\":true}]\n");
+}
+
 TEST(DeriveRunner, MissingFixtureIsAClearError) {
   const RunResult run = flow_local({"preview", "--source", kExampleDir + "/flow.yaml"});
   EXPECT_FALSE(run.status.success());
