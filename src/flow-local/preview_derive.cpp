@@ -648,10 +648,11 @@ SessionResult run_session(DeriveContext& dc,
         continue;
       }
       if (r->kind != "startedCommit") {
-        conformance.violation(
-            rule::kResponseKind, r->line,
-            "unexpected `" + r->kind + "` after `flushed` (only `startedCommit` may follow)",
-            r->text);
+        conformance.violation(rule::kResponseKind, r->line,
+                              "unexpected `" + r->kind +
+                                  "` after `flushed` (only `startedCommit` may follow; a `flushed` "
+                                  "sent before `flush` arrived shows up this way too)",
+                              r->text);
         continue;
       }
       check_fields(r->body, {"state"}, "startedCommit", *r, conformance);
