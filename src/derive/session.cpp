@@ -48,6 +48,8 @@ Session::Session(Connector& connector, int in_fd, int out_fd, const ServeOptions
       publisher_(*this) {}
 
 int Session::run() {
+  // SIGTERM/SIGINT (run() installs the handlers) end a blocked read.
+  reader_.set_cancel([] { return flow::detail::stop_requested(); });
   while (!flow::detail::stop_requested()) {
     const std::optional<Line> line = reader_.next();
     if (!line) {
@@ -74,6 +76,11 @@ int Session::run() {
       on_skipped_start_commit(*line);
     }
     dispatch(decoded, *line);
+  }
+  if (reader_.cancelled() || flow::detail::stop_requested()) {
+    // Nothing of an unfinished transaction was committed: the runtime replays it.
+    log::info("stop requested by signal; exiting");
+    return 0;
   }
   if (state_.on_eof() == detail::EofOutcome::kAbandonedTransaction) {
     // Published documents still buffered belong to a transaction that will never commit.

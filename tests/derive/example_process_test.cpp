@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <csignal>
 #include <flow/process/child_process.hpp>
 #include <map>
@@ -110,6 +111,28 @@ TEST(DeriveExampleProcess, UnknownStateDeliveryIsAConfigError) {
   const Result r = run_example(kOpen, {{"FLOW_DERIVE_STATE_DELIVERY", "sometimes"}});
   EXPECT_EQ(r.status.code, 1);
   EXPECT_NE(r.err.find("FLOW_DERIVE_STATE_DELIVERY='sometimes'"), std::string::npos) << r.err;
+}
+
+TEST(DeriveExampleProcess, SigtermWhileWaitingForInputExitsZeroPromptly) {
+  std::signal(SIGPIPE, SIG_IGN);
+  auto child = flow::process::ChildProcess::spawn({.argv = {RUNNING_TOTALS_BIN}});
+  ASSERT_EQ(::write(child.stdin_fd(), kOpen.data(), kOpen.size()),
+            static_cast<ssize_t>(kOpen.size()));
+  // Wait for `opened`, so the connector is blocked reading the next request.
+  std::string out;
+  char buffer[256];
+  while (out.find('\n') == std::string::npos) {
+    const ssize_t n = ::read(child.stdout_fd(), buffer, sizeof buffer);
+    ASSERT_GT(n, 0);
+    out.append(buffer, static_cast<std::size_t>(n));
+  }
+  EXPECT_EQ(out, "{\"opened\":{}}\n");
+  const auto start = std::chrono::steady_clock::now();
+  child.signal(SIGTERM);
+  const auto status = child.wait();
+  EXPECT_TRUE(status.success()) << status.describe();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  EXPECT_NE(read_all(child.stderr_fd()).find("stop requested"), std::string::npos);
 }
 
 TEST(DeriveExampleProcess, CleanEofBetweenTransactionsExitsZero) {
