@@ -221,6 +221,9 @@ class Connector {
 /// startCommit (V2): if start_commit() then has no state update, serving continues in kFlushed
 /// mode; if it does, that state could not be delivered and serve() fails with a ProtocolError
 /// telling the operator to set FLOW_DERIVE_STATE_DELIVERY=flushed.
+///
+/// Not exposed (yet): V2's `flush.statePatches` (other shards' patches; ignored) and
+/// `flushed.more` (never set), and the deprecated `opened.runtimeCheckpoint`.
 enum class StateDelivery { kStartedCommit, kFlushed };
 
 /// Parses a FLOW_DERIVE_STATE_DELIVERY value: "started-commit" or "flushed" (any case).
