@@ -130,18 +130,19 @@ struct Store {
 };
 
 struct Flush {
-  nlohmann::json state_patches{};  ///< [NEW] other shards' acknowledged patches; null if absent
+  nlohmann::json state_patches =
+      nullptr;  ///< [NEW] other shards' acknowledged patches; null if absent
 };
 
 struct StartCommit {
   /// The runtime checkpoint (consumer.Checkpoint) as JSON text; "{}" when absent.
   /// Destination-authoritative connectors store it with the transaction's data.
   std::string_view runtime_checkpoint{};
-  nlohmann::json state_patches{};
+  nlohmann::json state_patches = nullptr;
 };
 
 struct Acknowledge {
-  nlohmann::json state_patches{};
+  nlohmann::json state_patches = nullptr;
 };
 
 // ---- Responses (connector → runtime) ------------------------------------------------------
@@ -154,7 +155,7 @@ struct Spec {
   /// delta-updates boolean with `x-delta-updates: true`.
   nlohmann::json resource_config_schema = nlohmann::json::object();
   std::string documentation_url{};
-  nlohmann::json oauth2{};  ///< null = none
+  nlohmann::json oauth2 = nullptr;  ///< null = none
 };
 
 enum class ConstraintType {
@@ -192,7 +193,7 @@ struct Applied {
 
 struct Opened {
   /// The checkpoint the destination holds (destination-authoritative), as JSON; null = none.
-  nlohmann::json runtime_checkpoint{};
+  nlohmann::json runtime_checkpoint = nullptr;
   bool disable_load_optimization = false;
 };
 
@@ -223,6 +224,15 @@ class Loaded {
 /// defaults. Calls arrive on one thread in protocol order:
 ///   spec | validate | apply (unary), or open, then per transaction:
 ///   acknowledge, load*, flush, store*, start_commit.
+/// For crash safety derive from one of the strategies in <flow/materialize/strategies.hpp>.
+///
+/// Example (a key-value store; see the namespace comment for a complete program):
+///   void load(const Load& l, Loaded& out) override {
+///     if (auto doc = kv_.get(l.key)) out.loaded(l.binding, *doc);
+///   }
+///   void store(const Store& s) override {
+///     s.is_delete ? kv_.erase(s.key) : kv_.put(s.key, s.doc);
+///   }
 class Connector {
  public:
   Connector() = default;

@@ -44,7 +44,7 @@ void for_each_element(od::value value, std::string_view field, Fn&& fn) {
   }
 }
 
-nlohmann::json object_or_empty(nlohmann::json value) {
+nlohmann::json object_or_empty(const nlohmann::json& value) {
   return value.is_null() ? nlohmann::json::object() : value;
 }
 

@@ -184,7 +184,7 @@ std::string_view Session::resolve_array(std::string_view json_text,
                                         std::vector<std::string_view>& fields,
                                         std::size_t expected,
                                         const char* what,
-                                        const Line& line) {
+                                        const Line& line) const {
   packed.clear();
   fields.clear();
   std::string_view array = json_text;

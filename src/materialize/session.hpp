@@ -68,7 +68,7 @@ class Session final : public Loaded {
                                  std::vector<std::string_view>& fields,
                                  std::size_t expected,
                                  const char* what,
-                                 const Line& line);
+                                 const Line& line) const;
   const BindingShape& binding_shape(std::uint32_t binding, std::size_t line) const;
   void respond(ResponseKind kind);  // checks the state machine before a response is written
   void send();                      // writes out the buffered responses
