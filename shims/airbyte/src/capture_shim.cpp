@@ -135,8 +135,9 @@ std::vector<flow::capture::ValidatedBinding> CaptureShim::validate(
       validated.push_back({});
       continue;
     }
-    validated.push_back({rc.ns.empty() ? std::vector<std::string>{rc.stream}
-                                       : std::vector<std::string>{rc.ns, rc.stream}});
+    // The values at resourcePathPointers (/namespace, /stream), an absent namespace as "",
+    // which is how the runtime computes resource paths from the pointers.
+    validated.push_back({std::vector<std::string>{rc.ns, rc.stream}});
     const nlohmann::json* stream = nullptr;
     for (const auto& candidate : streams) {
       if (candidate.value("name", std::string()) == rc.stream &&

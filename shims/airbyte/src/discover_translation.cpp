@@ -284,10 +284,9 @@ DiscoverResult translate_catalog(const nlohmann::json& catalog, const DiscoverOp
     binding.resource_config = {{"stream", name}};
     if (!ns.empty()) {
       binding.resource_config["namespace"] = ns;
-      binding.resource_path = {ns, name};
-    } else {
-      binding.resource_path = {name};
     }
+    // The values at resourcePathPointers (/namespace, /stream); an absent namespace is "".
+    binding.resource_path = {ns, name};
 
     std::string disable_reason;
     try {

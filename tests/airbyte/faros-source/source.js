@@ -5,7 +5,8 @@
 //  - users:  keyed by id, incremental on updated_at (state {cursor}), ids 1..user_count;
 //  - events: no key, full refresh, event_count rows.
 // With `rotate_token`, read emits one CONTROL/CONNECTOR_CONFIG with a new api_token;
-// with `bad_control`, one whose config breaks the spec; with `fail_after`, read throws.
+// with `bad_control`, one whose config breaks the spec; with `fail_after`, read fails after
+// that many users.
 const {
   AirbyteSourceBase,
   AirbyteSourceLogger,
@@ -50,9 +51,6 @@ class Users extends AirbyteStreamBase {
   async *readRecords(syncMode, cursorField, streamSlice, streamState) {
     const after = syncMode === SyncMode.INCREMENTAL ? streamState?.cursor ?? 0 : 0;
     for (let id = after + 1; id <= this.config.user_count; id++) {
-      if (this.config.fail_after !== undefined && id > this.config.fail_after) {
-        throw new VError('the users API failed at id %d', id);
-      }
       yield {id, name: `user ${id}`, updated_at: isoMinute(id)};
     }
   }
@@ -117,7 +115,17 @@ class ShimTestSource extends AirbyteSourceBase {
         },
       };
     }
-    yield* super.read(config, redactedConfig, catalog, state);
+    let users = 0;
+    for await (const message of super.read(config, redactedConfig, catalog, state)) {
+      if (message.type === 'RECORD' && message.record.stream === 'users') {
+        users++;
+        if (config.fail_after !== undefined && users > config.fail_after) {
+          // Thrown out of read(): the CDK logs it and the process fails.
+          throw new VError('the users API failed after %d users', config.fail_after);
+        }
+      }
+      yield message;
+    }
   }
 }
 
