@@ -200,12 +200,16 @@ void SqliteMaterialization::open_destination(const m::Open& request) {
       table.load = db_->prepare("SELECT " + quote_identifier(selection.document) + " FROM " +
                                 quoted + where_keys(selection.keys));
       table.remove = db_->prepare("DELETE FROM " + quoted + where_keys(selection.keys));
-      table.upsert = db_->prepare("INSERT OR REPLACE INTO " + quoted + " (" + names + ") VALUES (" +
-                                  params + ")");
-    } else {
-      table.upsert =
-          db_->prepare("INSERT INTO " + quoted + " (" + names + ") VALUES (" + params + ")");
     }
+    // INSERT OR REPLACE upserts by the primary key; delta-updates tables have none and append.
+    std::string insert = binding.delta_updates ? "INSERT INTO " : "INSERT OR REPLACE INTO ";
+    insert.append(quoted)
+        .append(" (")
+        .append(names)
+        .append(") VALUES (")
+        .append(params)
+        .append(")");
+    table.upsert = db_->prepare(insert);
     tables_.push_back(std::move(table));
   }
   save_checkpoint_ = db_->prepare(std::string("INSERT OR REPLACE INTO ") + kCheckpointTable +

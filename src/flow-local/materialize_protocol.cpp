@@ -74,7 +74,7 @@ std::map<std::string, std::string> constraint_types(const OrderedJson& binding,
                                                     const std::string& where,
                                                     const Response& r,
                                                     Conformance& c) {
-  static const std::set<std::string> kTypes = {
+  static const std::set<std::string> known_types = {
       "FIELD_REQUIRED",  "LOCATION_REQUIRED", "LOCATION_RECOMMENDED", "FIELD_OPTIONAL",
       "FIELD_FORBIDDEN", "INCOMPATIBLE",      "UNSATISFIABLE"};
   std::map<std::string, std::string> out;
@@ -86,7 +86,7 @@ std::map<std::string, std::string> constraint_types(const OrderedJson& binding,
     }
     check_fields(constraint, {"type", "reason", "foldedField"}, where + ".constraint", r, c);
     const auto* type = find_field(constraint, "type");
-    if (type == nullptr || !type->is_string() || kTypes.count(type->get<std::string>()) == 0) {
+    if (type == nullptr || !type->is_string() || known_types.count(type->get<std::string>()) == 0) {
       c.violation(rule::kFieldType, r.line,
                   where + ": constraint of `" + field +
                       "` needs a type among FIELD_REQUIRED, "
@@ -297,8 +297,12 @@ std::vector<BindingPlan> plan_bindings(const Response& r,
     for (const auto& ptr : collection.key) {
       const std::string field = key_field(ptr);
       if (!selectable(type_of(field))) {
-        throw flow::Error(where + ": the connector does not accept key field `" + field + "` (" +
-                          type_of(field) + "); the binding cannot be materialized");
+        std::string message = where;
+        message.append(": the connector does not accept key field `").append(field);
+        message.append("` (")
+            .append(type_of(field))
+            .append("); the binding cannot be materialized");
+        throw flow::Error(message);
       }
       plan.key_ptrs.push_back(ptr);
       plan.keys.push_back(field);
@@ -319,8 +323,10 @@ std::vector<BindingPlan> plan_bindings(const Response& r,
       const bool required = type == "FIELD_REQUIRED" || type == "LOCATION_REQUIRED";
       const bool optional = type == "FIELD_OPTIONAL" || type == "LOCATION_RECOMMENDED";
       if (include.count(field) != 0 && !selectable(type)) {
-        throw flow::Error(where + ": fields.include names `" + field + "`, which the connector " +
-                          "does not accept (" + type + ")");
+        std::string message = where;
+        message.append(": fields.include names `").append(field);
+        message.append("`, which the connector does not accept (").append(type).append(")");
+        throw flow::Error(message);
       }
       if (required || include.count(field) != 0 ||
           (optional && plan.def.recommended && exclude.count(field) == 0 &&
