@@ -38,15 +38,15 @@ binding() {
 open_request="{\"open\":{\"capture\":{\"name\":\"acmeCo/bench\",\"config\":{},\"bindings\":[$(binding users),$(binding orders),$(binding events)]},\"range\":{\"keyEnd\":4294967295,\"rClockEnd\":4294967295},\"state\":{}}}"
 
 # Runs the shim on $1 with stdin kept open (a FIFO held by fd 3) so the session ends when the
-# read does; prints "<seconds> <max RSS KiB>".
+# read does, its output to $2 (default /dev/null); prints "<seconds> <max RSS KiB>".
 run_shim() {
-  local transcript="$1"
+  local transcript="$1" output="${2:-/dev/null}"
   rm -f "$work/requests"
   mkfifo "$work/requests"
   exec 3<>"$work/requests"
   echo "$open_request" >&3
   AIRBYTE_TRANSCRIPT="$transcript" LOG_LEVEL=warn /usr/bin/time -f "%e %M" -o "$work/time" \
-    "$shim" -- "$repo/bench/airbyte-shim/cat_source.sh" < "$work/requests" > "$work/shim.out"
+    "$shim" -- "$repo/bench/airbyte-shim/cat_source.sh" < "$work/requests" > "$output"
   exec 3>&-
   cat "$work/time"
 }
@@ -78,9 +78,11 @@ t_shim=$(best run_shim "$work/ab.jsonl")
 t_py=$(run_baseline "$work/ab.jsonl" python3 "$shared/py_shim.py")
 t_py=${t_py%% *}
 
+run_shim "$work/ab.jsonl" "$work/shim.out" > /dev/null  # once more, to check its output
 captured=$(grep -c '"captured"' "$work/shim.out" || true)
 checkpoints=$(grep -c '"checkpoint"' "$work/shim.out" || true)
 echo "   shim output: $captured captured, $checkpoints checkpoints"
+rm -f "$work/shim.out"
 printf '   cat %.2fs | limit_shim %.2fs | flow-airbyte-shim %.2fs | py_shim %.2fs\n' \
   "$t_cat" "$t_limit" "$t_shim" "$t_py"
 awk -v l="$t_limit" -v s="$t_shim" -v p="$t_py" -v b="$bytes" 'BEGIN {
