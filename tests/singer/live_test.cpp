@@ -314,6 +314,31 @@ TEST_F(SingerLive, HungTapIsKilledByTheWatchdog) {
       << result.stderr_text;
 }
 
+TEST_F(SingerLive, SpecFallsBackToASchemaFileOrAPermissiveObject) {
+  const std::string replay = FLOW_SOURCE_DIR "/tests/singer/taps/replay_tap.py";
+  const std::map<std::string, std::string> env = {
+      {"REPLAY_DIR", FLOW_SHARED_DIR "/fixtures/singer/tap-csv"}};
+  const std::string request = R"({"spec":{"connectorType":"LOCAL","config":{}}})"
+                              "\n";
+  // A tap without --about (tap-csv): a permissive config schema and a warning.
+  auto permissive = run({FLOW_SINGER_SHIM_BIN, "--", replay}, request, true, env);
+  ASSERT_TRUE(permissive.status.success()) << permissive.stderr_text;
+  json spec = json::parse(permissive.stdout_lines.at(0))["spec"];
+  EXPECT_EQ(spec["configSchema"]["type"], "object");
+  EXPECT_FALSE(spec["configSchema"].contains("properties"));
+  EXPECT_EQ(spec["protocol"], 3032023);
+  EXPECT_NE(permissive.stderr_text.find("no --about settings schema"), std::string::npos);
+  // A schema file wins over --about.
+  std::string schema_path = (dir_ / "schema.json").string();
+  std::ofstream(schema_path) << R"({"type":"object","properties":{"files":{"type":"array"}}})";
+  auto from_file =
+      run({FLOW_SINGER_SHIM_BIN, "--config-schema", schema_path, "--", replay}, request, true, env);
+  ASSERT_TRUE(from_file.status.success()) << from_file.stderr_text;
+  EXPECT_EQ(
+      json::parse(from_file.stdout_lines.at(0))["spec"]["configSchema"]["properties"]["files"],
+      json({{"type", "array"}}));
+}
+
 TEST_F(SingerLive, ValidateChecksBindingsAgainstTheCatalogAndRunsTest) {
   auto validate = [&](const json& config, const json& resource,
                       const std::vector<std::string>& shim_args) {

@@ -90,13 +90,21 @@ CaptureShim::CaptureShim(CaptureShimOptions options) : options_(std::move(option
   catalog_flag_ = options_.catalog_flag;
 }
 
-CaptureShim::TapRun CaptureShim::run_to_end(const std::vector<std::string>& args) const {
+CaptureShim::TapRun CaptureShim::run_to_end(const std::vector<std::string>& args,
+                                            bool probe) const {
   std::vector<std::string> argv = options_.argv;
   argv.insert(argv.end(), args.begin(), args.end());
+  // A probe (--about, --help) may fail on taps without it: its stderr is only debug output.
+  flow::shims::StderrLineHandler on_stderr = forward_tap_stderr_line;
+  if (probe) {
+    on_stderr = [](std::string_view line) {
+      flow::log::debug("tap stderr (probe)", {{"line", std::string(line)}});
+    };
+  }
   auto child = flow::shims::ChildSession::start({.argv = argv,
                                                  .env = options_.env,
                                                  .working_directory = options_.working_directory,
-                                                 .on_stderr_line = forward_tap_stderr_line,
+                                                 .on_stderr_line = std::move(on_stderr),
                                                  .idle_timeout = options_.idle_timeout});
   TapRun run;
   while (auto line = child->next_stdout_line()) {
@@ -114,7 +122,7 @@ CaptureShim::TapRun CaptureShim::run_to_end(const std::vector<std::string>& args
 flow::capture::Spec CaptureShim::spec(const flow::capture::SpecRequest& /*request*/) {
   std::lock_guard lock(mutex_);
   if (!config_schema_) {
-    TapRun about = run_to_end({"--about", "--format", "json"});
+    TapRun about = run_to_end({"--about", "--format", "json"}, /*probe=*/true);
     std::optional<json> schema;
     if (about.success) {
       schema = config_schema_from_about(about.stdout_text);
@@ -190,7 +198,7 @@ std::vector<flow::capture::ValidatedBinding> CaptureShim::validate(
 CatalogFlag CaptureShim::catalog_flag() {
   std::lock_guard lock(mutex_);
   if (!catalog_flag_) {
-    TapRun help = run_to_end({"--help"});
+    TapRun help = run_to_end({"--help"}, /*probe=*/true);
     catalog_flag_ = catalog_flag_from_help(help.stdout_text);
     flow::log::debug("catalog flag detected from --help",
                      {{"flag", *catalog_flag_ == CatalogFlag::both         ? "both"

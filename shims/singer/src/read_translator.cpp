@@ -297,7 +297,7 @@ std::uint32_t ReadTranslator::binding_of(const json& message, std::string_view t
   if (it == message.end() || !it->is_string()) {
     fail(std::string(type) + " has no \"stream\"");
   }
-  const std::string& name = it->get_ref<const std::string&>();
+  const auto& name = it->get_ref<const std::string&>();
   std::uint32_t* found = find_stream(name);
   if (found == nullptr) {
     if (!options_.skip_unknown_streams) {

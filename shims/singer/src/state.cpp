@@ -108,7 +108,7 @@ json StateTranslator::patch_for(const json& tap_state_value) {
     }
     patch[kBindingStateKey][stream.state_key] =
         bookmarks_[i].is_null() || next.is_null() ? next : merge_diff(bookmarks_[i], next);
-    bookmarks_[i] = std::move(next);
+    bookmarks_[i] = next;
   }
 
   json shared = drop_nulls(tap_state_value);

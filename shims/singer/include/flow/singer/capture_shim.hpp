@@ -61,8 +61,9 @@ class CaptureShim : public flow::capture::Connector {
     bool success = false;
     std::string failure;  ///< failure_message() when !success
   };
-  /// Runs the tap with `args` to completion, collecting all of its stdout.
-  TapRun run_to_end(const std::vector<std::string>& args) const;
+  /// Runs the tap with `args` to completion, collecting all of its stdout. A `probe`'s
+  /// stderr is logged at debug level only.
+  TapRun run_to_end(const std::vector<std::string>& args, bool probe = false) const;
   /// `--config F --discover`, parsed. Throws flow::Error when the tap fails.
   nlohmann::json run_discover(const nlohmann::json& config) const;
   CatalogFlag catalog_flag();
