@@ -172,6 +172,21 @@ TEST(SingerRead, KeepsUpstreamMetaAndHandlesEmptyRecords) {
   EXPECT_EQ(sink.raw_docs[2], R"({"a" : [1, 2],"_meta":{"op":"u","row_id":2}})");
 }
 
+TEST(SingerRead, MessagesMayNameTheStreamInsteadOfTheTapStreamId) {
+  RecordingSink sink;
+  ReadTranslator reader({{"public-orders", "orders", "k", {"/id"}, "FULL_TABLE"}}, json::object(),
+                        {}, sink);
+  feed(reader, R"({"type":"SCHEMA","stream":"orders","schema":{},"key_properties":["id"]})"
+               "\n"
+               R"({"type":"RECORD","stream":"public-orders","record":{"id":1}})"
+               "\n"
+               R"({"type":"RECORD","stream":"orders","record":{"id":2}})"
+               "\n"
+               R"({"type":"STATE","value":{"bookmarks":{"public-orders":{"id":2}}}})");
+  EXPECT_EQ(sink.docs(0).size(), 2U);
+  EXPECT_EQ(sink.state[kBindingStateKey]["k"], json({{"id", 2}}));
+}
+
 TEST(SingerRead, SourcedSchemaOnlyWhenItChanges) {
   RecordingSink sink;
   ReadTranslator reader({{"s", "s", "s", {"/id"}, "FULL_TABLE"}}, json::object(), {}, sink);
