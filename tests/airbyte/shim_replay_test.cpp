@@ -270,3 +270,15 @@ TEST(AirbyteShimReplay, ReadWithASystemErrorNamesTheInternalMessage) {
             0u)
       << run.last_log_message();
 }
+
+TEST(AirbyteShimReplay, ASplitCaptureIsRejected) {
+  std::string request = open_request(json::array({binding("full_refresh")}));
+  request.replace(request.find(R"("keyEnd":4294967295)"), 19, R"("keyEnd":2147483647)");
+  auto run = run_read({{"FAKE_READ", fixture("read-full")}}, request);
+  EXPECT_EQ(run.status.code, 1);
+  EXPECT_EQ(run.out, R"({"opened":{}})"
+                     "\n");
+  EXPECT_EQ(run.last_log_message(),
+            "this capture is split into several shards, but an Airbyte source cannot divide its "
+            "work: run it as a single shard");
+}

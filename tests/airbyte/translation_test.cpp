@@ -199,6 +199,22 @@ TEST(AirbyteDiscover, ABrokenStreamIsDisabledNotFatal) {
   EXPECT_NE(result.warnings[3].find("without a name"), std::string::npos);
 }
 
+TEST(AirbyteDiscover, ANestedKeyPathThroughAScalarIsReadAsACompositeKey) {
+  // source-git-file declares [["hash","fileName","operation"]] for three top-level fields.
+  auto catalog = json::parse(R"({"streams":[{"name":"revs","json_schema":{"properties":{
+    "hash":{"type":"string"},"fileName":{"type":"string"},"operation":{"type":"string"},
+    "meta":{"type":"object","properties":{"id":{"type":"string"}}}}},
+    "supported_sync_modes":["full_refresh"],"source_defined_primary_key":[["hash","fileName","operation"]]},
+    {"name":"nested","json_schema":{"properties":{"meta":{"type":"object","properties":{"id":{"type":"string"}}}}},
+    "supported_sync_modes":["full_refresh"],"source_defined_primary_key":[["meta","id"]]}]})");
+  auto result = fa::translate_catalog(catalog, {});
+  EXPECT_EQ(result.bindings[0].key, (std::vector<std::string>{"/hash", "/fileName", "/operation"}));
+  ASSERT_EQ(result.warnings.size(), 1u);
+  EXPECT_NE(result.warnings[0].find("composite key"), std::string::npos);
+  // A real nested path (through an object) stays one pointer.
+  EXPECT_EQ(result.bindings[1].key, (std::vector<std::string>{"/meta/id"}));
+}
+
 TEST(AirbyteDiscover, SourceDefinedCursorWithoutFieldIsIncremental) {
   auto catalog = json::parse(R"({"streams":[{"name":"s","json_schema":{},
     "supported_sync_modes":["incremental"],"source_defined_cursor":true,"source_defined_primary_key":[["id"]]}]})");

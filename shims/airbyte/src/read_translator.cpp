@@ -309,7 +309,8 @@ void ReadTranslator::handle_cold(const flow::Line& line) {
 
 void ReadTranslator::handle_state(const nlohmann::json& state) {
   auto update = tracker_.on_state(state, row_ids_);
-  if (!update.warning.empty()) {
+  // Some CDKs send state for pseudo-streams with every status message: say it once.
+  if (!update.warning.empty() && warned_states_.insert(update.warning).second) {
     flow::log::warn(update.warning);
   }
   if (update.checkpoint) {

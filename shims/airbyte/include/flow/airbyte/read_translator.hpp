@@ -114,6 +114,7 @@ class ReadTranslator {
   std::unordered_map<std::string, std::uint32_t> by_ns_and_name_;  // ns + '\0' + name
   std::unordered_map<std::string, std::uint32_t> by_unique_name_;
   std::set<std::string> warned_streams_;
+  std::set<std::string> warned_states_;
   simdjson::ondemand::parser parser_;
   std::string lookup_scratch_;
   std::string doc_scratch_;
