@@ -261,4 +261,22 @@ TEST(RunnerMaterialize, ConformanceViolationsAreReported) {
   }
 }
 
+TEST(RunnerMaterialize, OutputStateAndStateCarriedAcrossSessions) {
+  flow::process::TempDir dir("mat-state");
+  const auto catalog = bad_catalog(dir, "stateful");
+  const auto fixture = dir.write_file(
+      "two.json", R"([[["test/a",{"id":1,"name":"x"}],["test/a",{"id":2,"name":"y"}]],)"
+                  R"([["test/a",{"id":3,"name":"z"}]]])");
+  const auto r =
+      run({FLOW_LOCAL_BIN, "preview", "--source", catalog, "--fixture", fixture, "--output-state",
+           "--sessions", "1,1", "--initial-state", R"({"seed":true})"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "[\"connectorState\",{\"updated\":{\"stored\":2},\"mergePatch\":true}]\n"
+            "[\"connectorState\",{\"updated\":{\"stored\":3},\"mergePatch\":true}]\n");
+  // The second session opened with the reduced state of the first.
+  EXPECT_NE(r.err.find(R"("stored":2)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(R"("seed":true)"), std::string::npos) << r.err;
+}
+
 }  // namespace

@@ -6,6 +6,8 @@
 #   flushed-first   - answers flush with flushed before it sent acknowledged... by never
 #                     sending acknowledged at all, and flushed right after the first load
 #   talks-in-stores - sends an acknowledged while stores arrive
+#   stateful        - a correct one that counts stores in its state (startedCommit.state,
+#                     merge patch) and logs the state it was opened with
 import json
 import sys
 
@@ -22,7 +24,7 @@ def send(message):
     sys.stdout.flush()
 
 
-bindings = 0
+stored = 0
 for line in sys.stdin:
     request = json.loads(line)
     kind = next(iter(request))
@@ -40,6 +42,10 @@ for line in sys.stdin:
     elif kind == "apply":
         send({"applied": {}})
     elif kind == "open":
+        stored = body.get("state", {}).get("stored", 0)
+        sys.stderr.write(json.dumps({"level": "info", "message": "opened with state",
+                                     "fields": {"state": body.get("state", {})}}) + "\n")
+        sys.stderr.flush()
         send({"opened": {}})
     elif kind == "acknowledge":
         if mode != "flushed-first":
@@ -52,5 +58,9 @@ for line in sys.stdin:
     elif kind == "store":
         if mode == "talks-in-stores":
             send({"acknowledged": {}})
+        stored = stored + 1 if mode == "stateful" else 0
     elif kind == "startCommit":
-        send({"startedCommit": {}})
+        if mode == "stateful":
+            send({"startedCommit": {"state": {"updated": {"stored": stored}, "mergePatch": True}}})
+        else:
+            send({"startedCommit": {}})
