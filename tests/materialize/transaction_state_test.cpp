@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <flow/error.hpp>
 #include <set>
 #include <sstream>
@@ -155,7 +156,23 @@ INSTANTIATE_TEST_SUITE_P(
         // The second transaction behaves like the first.
         Case{kAck + ", < acknowledged, > flush, < flushed, > startCommit, < startedCommit, "
                     "> acknowledge, > load",
-             {"> load", "< acknowledged", "< loaded"}}));
+             {"> load", "< acknowledged", "< loaded"}}),
+    // Readable test names: the state's index and the last event of its prefix.
+    [](const testing::TestParamInfo<Case>& param_info) {
+      std::string last =
+          param_info.param.prefix.empty() ? "start" : split(param_info.param.prefix).back();
+      std::string name = "State" + std::to_string(param_info.index) + "_after_";
+      for (const char c : last) {
+        if (std::isalnum(static_cast<unsigned char>(c)) != 0) {
+          name.push_back(c);
+        } else if (c == '<') {
+          name += "sent_";
+        } else if (c == '>') {
+          name += "got_";
+        }
+      }
+      return name;
+    });
 
 TEST(TransactionState, MessagesNameTheRuleAndLine) {
   TransactionStateMachine sm;
