@@ -364,6 +364,40 @@ std::vector<Transaction> load_fixture(const std::string& path) {
   return transactions;
 }
 
+/// Every fixture document must belong to a source collection of the derivation and validate
+/// against that collection's (read) schema, as documents in a real collection would.
+void check_fixture(const Catalog& catalog,
+                   const std::string& derivation,
+                   const DerivationDef& def,
+                   const std::vector<Transaction>& fixture,
+                   const std::string& path) {
+  std::map<std::string, DocumentValidator> validators;
+  for (const auto& transform : def.transforms) {
+    if (validators.find(transform.source) == validators.end()) {
+      const auto& source = catalog.collection(transform.source);
+      validators.emplace(transform.source,
+                         DocumentValidator(source.read_schema.is_null() ? source.write_schema
+                                                                        : source.read_schema));
+    }
+  }
+  for (std::size_t t = 0; t < fixture.size(); ++t) {
+    for (std::size_t d = 0; d < fixture[t].size(); ++d) {
+      const auto& item = fixture[t][d];
+      const std::string where = "fixture " + path + ": transaction " + std::to_string(t + 1) +
+                                ", document " + std::to_string(d + 1);
+      const auto found = validators.find(item.collection);
+      if (found == validators.end()) {
+        throw flow::ConfigError(where + " is of collection " + item.collection +
+                                ", which no transform of " + derivation + " reads");
+      }
+      if (auto error = found->second.validate(item.doc)) {
+        throw flow::ConfigError(where + " does not validate against the schema of " +
+                                item.collection + ", " + *error);
+      }
+    }
+  }
+}
+
 /// The shuffle key of `doc` as a JSON array (null for absent locations).
 std::string shuffle_key_json(const nlohmann::json& doc, const std::vector<std::string>& key) {
   nlohmann::json out = nlohmann::json::array();
@@ -723,6 +757,9 @@ int preview_derive(RunContext& ctx, const PreviewOptions& options, const std::st
   const auto& collection = ctx.catalog.collection(name);
   const DerivationDef def = parse_derivation(ctx.catalog, collection);
   const auto fixture = load_fixture(*options.fixture);
+  if (ctx.validate_documents) {
+    check_fixture(ctx.catalog, name, def, fixture, *options.fixture);
+  }
 
   auto validated = run_unary(ctx, def.endpoint, validate_request(ctx.catalog, collection, def),
                              "validated", kDeriveResponseKinds, check_derive_spec);

@@ -203,7 +203,10 @@ TEST(DeriveRunner, ConnectorFailureEndsThePreviewWithItsLastError) {
   const std::string fixture = dir.write_file(
       "bad.json", R"([[["acmeCo/transactions",{"id":1,"account":"a","amount":1}]],)"
                   R"([["acmeCo/transactions",{"id":2,"account":"a","amount":"x"}]]])");
-  const RunResult run = flow_local(preview_args(fixture));
+  // --no-validate lets the bad document through to the connector, which then fails.
+  auto args = preview_args(fixture);
+  args.insert(args.begin(), "--no-validate");
+  const RunResult run = flow_local(args);
   EXPECT_FALSE(run.status.success());
   EXPECT_NE(run.err.find("a transaction document has no numeric 'amount'"), std::string::npos)
       << run.err;
@@ -252,6 +255,25 @@ TEST(DeriveRunner, ConformanceViolationsOfMisbehavingConnectorsAreReported) {
   EXPECT_EQ(
       ok.out,
       "[\"a/out\",{\"id\":1}]\n[\"connectorState\",{\"updated\":{\"n\":1},\"mergePatch\":true}]\n");
+}
+
+TEST(DeriveRunner, FixtureDocumentsMustFitTheirSourceCollection) {
+  flow::process::TempDir dir("derive-e2e");
+  // The source schema requires an integer id.
+  const RunResult bad_doc = flow_local(preview_args(dir.write_file(
+      "bad-doc.json", R"([[["acmeCo/transactions",{"id":"one","account":"a","amount":1}]]])")));
+  EXPECT_FALSE(bad_doc.status.success());
+  EXPECT_NE(bad_doc.err.find("transaction 1, document 1 does not validate against the schema "
+                             "of acmeCo/transactions"),
+            std::string::npos)
+      << bad_doc.err;
+  const RunResult bad_collection = flow_local(
+      preview_args(dir.write_file("bad-collection.json", R"([[["acmeCo/other",{"id":1}]]])")));
+  EXPECT_FALSE(bad_collection.status.success());
+  EXPECT_NE(bad_collection.err.find("which no transform of acmeCo/account-totals reads"),
+            std::string::npos)
+      << bad_collection.err;
+  EXPECT_EQ(bad_doc.out + bad_collection.out, "");
 }
 
 TEST(DeriveRunner, MissingFixtureIsAClearError) {
