@@ -28,7 +28,7 @@ const bool kIgnoreSigpipe = [] {
 const std::string kSourceDir = std::string(FLOW_SOURCE_DIR) + "/tests/airbyte/faros-source";
 const std::vector<std::string> kChild = {"node", kSourceDir + "/source.js"};
 
-class FarosLive : public ::testing::Test {
+class AirbyteFarosLive : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!fs::exists(kSourceDir + "/node_modules/faros-airbyte-cdk")) {
@@ -90,7 +90,7 @@ json reduce_state(json state, const ShimRun& run) {
 
 }  // namespace
 
-TEST_F(FarosLive, SpecAndDiscoverAreTranslated) {
+TEST_F(AirbyteFarosLive, SpecAndDiscoverAreTranslated) {
   auto run = run_shim({.child = kChild,
                        .requests = R"({"spec":{"connectorType":"IMAGE","config":{}}})"
                                    "\n" +
@@ -119,7 +119,7 @@ TEST_F(FarosLive, SpecAndDiscoverAreTranslated) {
   EXPECT_EQ(discovered[1]["isFallbackKey"], true);
 }
 
-TEST_F(FarosLive, ValidateReportsTheCheckFailure) {
+TEST_F(AirbyteFarosLive, ValidateReportsTheCheckFailure) {
   json bad = config(1, 1);
   bad["api_token"] = "invalid";
   auto run = run_shim(
@@ -132,7 +132,7 @@ TEST_F(FarosLive, ValidateReportsTheCheckFailure) {
   EXPECT_EQ(run.last_log_message(), "api_token is invalid");
 }
 
-TEST_F(FarosLive, IncrementalStateCarriesAcrossSessions) {
+TEST_F(AirbyteFarosLive, IncrementalStateCarriesAcrossSessions) {
   auto first = open(config(3, 2), json::object());
   ASSERT_TRUE(first.status.success()) << first.err;
   EXPECT_EQ(
@@ -159,7 +159,7 @@ TEST_F(FarosLive, IncrementalStateCarriesAcrossSessions) {
   EXPECT_EQ(second.err.find("t0-secret"), std::string::npos) << "a secret reached the log";
 }
 
-TEST_F(FarosLive, StreamStateOnThePlatformIsPerBinding) {
+TEST_F(AirbyteFarosLive, StreamStateOnThePlatformIsPerBinding) {
   // With WORKER_JOB_ID the CDK emits compressed per-stream STATE messages, plus states of
   // its own pseudo-streams, which are not bound and so are ignored with a warning.
   std::map<std::string, std::string> env = {{"WORKER_JOB_ID", "1"}};
@@ -179,7 +179,7 @@ TEST_F(FarosLive, StreamStateOnThePlatformIsPerBinding) {
   // (On the platform the CDK adds `__faros_data` to its records; it is the source's data.)
 }
 
-TEST_F(FarosLive, ControlMessageUpdatesTheConfigWithoutLeakingIt) {
+TEST_F(AirbyteFarosLive, ControlMessageUpdatesTheConfigWithoutLeakingIt) {
   json cfg = config(1, 0);
   cfg["rotate_token"] = true;
   auto run = open(cfg, json::object());
@@ -197,7 +197,7 @@ TEST_F(FarosLive, ControlMessageUpdatesTheConfigWithoutLeakingIt) {
   EXPECT_EQ(run.err.find("t0-secret"), std::string::npos) << "a secret reached the log";
 }
 
-TEST_F(FarosLive, InvalidControlConfigFailsTheCapture) {
+TEST_F(AirbyteFarosLive, InvalidControlConfigFailsTheCapture) {
   json cfg = config(1, 0);
   cfg["bad_control"] = true;
   auto run = open(cfg, json::object());
@@ -211,7 +211,7 @@ TEST_F(FarosLive, InvalidControlConfigFailsTheCapture) {
       << run.last_log_message();
 }
 
-TEST_F(FarosLive, ASourceErrorFailsTheCaptureWithItsMessage) {
+TEST_F(AirbyteFarosLive, ASourceErrorFailsTheCaptureWithItsMessage) {
   json cfg = config(3, 0);
   cfg["fail_after"] = 1;
   auto run = open(cfg, json::object());
@@ -221,7 +221,7 @@ TEST_F(FarosLive, ASourceErrorFailsTheCaptureWithItsMessage) {
 }
 
 #ifdef FLOW_LOCAL_BIN
-TEST_F(FarosLive, PreviewThroughFlowLocal) {
+TEST_F(AirbyteFarosLive, PreviewThroughFlowLocal) {
   const std::string bin_dir = fs::path(FLOW_AIRBYTE_SHIM_BIN).parent_path().string();
   auto preview = flow::process::ChildProcess::spawn(
       {.argv = {FLOW_LOCAL_BIN, "preview", "--source", kSourceDir + "/test.flow.yaml", "--timeout",
@@ -259,5 +259,33 @@ TEST_F(FarosLive, PreviewThroughFlowLocal) {
           R"(acmeCo/events {"_meta":{"op":"u","row_id":0},"at":"2024-01-01T00:00:00.000Z","kind":"click"})",
           R"(acmeCo/events {"_meta":{"op":"u","row_id":1},"at":"2024-01-01T00:01:00.000Z","kind":"view"})"}))
       << out << err;
+}
+#endif
+
+#ifdef FLOW_AIRBYTE_WRAPPER_BIN
+TEST_F(AirbyteFarosLive, ExampleWrapperAppliesItsOverrides) {
+  // examples/source-airbyte-wrapper: CaptureShim configured in code around the same source.
+  auto shim = flow::process::ChildProcess::spawn({.argv = {FLOW_AIRBYTE_WRAPPER_BIN}});
+  const std::string requests = R"({"spec":{"connectorType":"LOCAL","config":{}}})"
+                               "\n" +
+                               json{{"discover", {{"config", config(1, 1)}}}}.dump() + "\n";
+  ASSERT_EQ(::write(shim.stdin_fd(), requests.data(), requests.size()),
+            static_cast<ssize_t>(requests.size()));
+  shim.close_stdin();
+  std::string out;
+  char buffer[4096];
+  for (ssize_t n; (n = ::read(shim.stdout_fd(), buffer, sizeof buffer)) > 0;) {
+    out.append(buffer, static_cast<std::size_t>(n));
+  }
+  ASSERT_TRUE(shim.wait().success());
+  auto lines = split_lines(out);
+  ASSERT_EQ(lines.size(), 2u) << out;
+  EXPECT_EQ(json::parse(lines[0])["spec"]["documentationUrl"],
+            "https://go.estuary.dev/source-airbyte-wrapper");
+  auto bindings = json::parse(lines[1])["discovered"]["bindings"];
+  ASSERT_EQ(bindings.size(), 2u);
+  EXPECT_EQ(bindings[1]["recommendedName"], "events");
+  EXPECT_EQ(bindings[1]["key"], json::parse(R"(["/kind","/at"])"));
+  EXPECT_FALSE(bindings[1].contains("isFallbackKey"));
 }
 #endif
