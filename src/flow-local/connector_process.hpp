@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -94,7 +95,7 @@ class ConnectorProcess {
   bool stdin_closed_ = false;
   bool reaped_ = false;
   bool shutting_down_ = false;
-  bool stopped_by_timer_ = false;
+  std::atomic<bool> stopped_by_timer_ = false;  // read per stdout line: no lock
   std::optional<std::chrono::steady_clock::time_point> stop_at_;
   bool stop_is_timeout_ = true;  // stop_at_ came from stop_after(), not end_session()
   std::chrono::milliseconds stop_grace_{0};

@@ -12,6 +12,7 @@ namespace flow::local {
 struct DocumentValidator::Impl {
   valijson::Schema schema;
   nlohmann::json schema_json;
+  valijson::Validator validator;  // reused: it caches compiled regexes
 };
 
 DocumentValidator::DocumentValidator(const nlohmann::json& schema)
@@ -40,12 +41,14 @@ std::optional<std::string> DocumentValidator::validate(std::string_view doc) con
 }
 
 std::optional<std::string> DocumentValidator::validate(const nlohmann::json& doc) const {
-  valijson::Validator validator;
   valijson::adapters::NlohmannJsonAdapter target(doc);
-  valijson::ValidationResults results;
-  if (validator.validate(impl_->schema, target, &results)) {
+  // Without a results object valijson stops at the first failure: the fast path for valid
+  // documents. Only an invalid one is validated again to explain why.
+  if (impl_->validator.validate(impl_->schema, target, nullptr)) {
     return std::nullopt;
   }
+  valijson::ValidationResults results;
+  impl_->validator.validate(impl_->schema, target, &results);
   // valijson reports outer failures (e.g. allOf) before the inner one that explains them;
   // the deepest context is the most useful.
   valijson::ValidationResults::Error best;

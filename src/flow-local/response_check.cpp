@@ -83,7 +83,9 @@ std::optional<Response> parse_response(const flow::Line& line,
                           line.text);
     return std::nullopt;
   }
-  const auto& [key, body] = *parsed.items().begin();
+  const auto first = parsed.begin();
+  const std::string key = first.key();
+  const OrderedJson& body = first.value();
   for (auto kind : known_kinds) {
     if (spells(key, kind)) {
       response.kind = kind;

@@ -1,0 +1,59 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# flow-local preview throughput against the raw cost of reading the connector's stdout.
+#
+#   bench/flow-local/run.sh [FLOW_LOCAL_BIN] [DOCS]
+#
+# Builds the release preset (build/release) unless FLOW_LOCAL_BIN is given, generates a
+# transcript of DOCS captured documents (default 400000, ~130 MB), and times, best of 3:
+#   baseline    cat transcript | cat > /dev/null        (reading the connector's raw stdout)
+#   no-validate flow-local --no-validate preview        (envelope, binding, key checks, printing)
+#   validate    flow-local preview                      (+ JSON-schema validation per document)
+# and prints each as a ratio to the baseline. Target: no-validate <= 1.3x.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+docs=${2:-400000}
+if [ $# -ge 1 ]; then
+  flow_local=$1
+else
+  cmake --preset release -S "$root" >/dev/null
+  ninja -C "$root/build/release" -j2 flow-local >/dev/null
+  flow_local="$root/build/release/bin/flow-local"
+fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/flow-local-bench-XXXXXX")
+trap 'rm -rf "$work"' EXIT
+python3 "$here/gen_transcript.py" "$docs" > "$work/transcript.jsonl"
+sed -e "s#@CONNECTOR@#$here/replay_connector.sh#" -e "s#@TRANSCRIPT@#$work/transcript.jsonl#" \
+  "$here/bench.flow.yaml.in" > "$work/bench.flow.yaml"
+bytes=$(wc -c < "$work/transcript.jsonl")
+
+# best of 3: "wall cpu" seconds of a shell command (cpu = user+sys of everything it ran,
+# connector included; steadier than wall time on a busy machine)
+best() {
+  cmd=$1; best_w=""; best_c=""
+  for _ in 1 2 3; do
+    set -- $( { /usr/bin/time -f "%e %U %S" sh -c "$cmd" >/dev/null; } 2>&1 | tail -1)
+    w=$1; c=$(echo "$2 + $3" | bc -l)
+    if [ -z "$best_w" ] || [ "$(echo "$w < $best_w" | bc -l)" = 1 ]; then best_w=$w; fi
+    if [ -z "$best_c" ] || [ "$(echo "$c < $best_c" | bc -l)" = 1 ]; then best_c=$c; fi
+  done
+  echo "$best_w $best_c"
+}
+
+# Sanity: every document comes out.
+out_lines=$("$flow_local" --no-validate preview --source "$work/bench.flow.yaml" | wc -l)
+[ "$out_lines" -eq "$docs" ] || { echo "expected $docs output lines, got $out_lines" >&2; exit 1; }
+
+set -- $(best "cat '$work/transcript.jsonl' | cat > /dev/null"); base_w=$1; base_c=$2
+set -- $(best "'$flow_local' --no-validate preview --source '$work/bench.flow.yaml' > /dev/null"); fast_w=$1; fast_c=$2
+set -- $(best "'$flow_local' preview --source '$work/bench.flow.yaml' > /dev/null"); full_w=$1; full_c=$2
+
+mb=$(echo "$bytes / 1048576" | bc -l)
+ratio() { echo "if ($2 > 0) $1 / $2 else 0" | bc -l; }
+printf 'flow-local preview, %d documents, %.1f MiB (best of 3; cpu = user+sys incl. connector)\n' "$docs" "$mb"
+printf '  %-28s %7s %7s %8s %8s\n' "" "wall s" "cpu s" "wall x" "cpu x"
+printf '  %-28s %7.3f %7.3f %8.2f %8.2f\n' "baseline: cat | cat" "$base_w" "$base_c" 1 1
+printf '  %-28s %7.3f %7.3f %8.2f %8.2f\n' "preview --no-validate" "$fast_w" "$fast_c" "$(ratio "$fast_w" "$base_w")" "$(ratio "$fast_c" "$base_c")"
+printf '  %-28s %7.3f %7.3f %8.2f %8.2f\n' "preview (schema validation)" "$full_w" "$full_c" "$(ratio "$full_w" "$base_w")" "$(ratio "$full_c" "$base_c")"
