@@ -50,9 +50,9 @@ int Session::run() {
       continue;  // the runtime never sends blank lines; a human at a terminal might
     }
     current_line_ = line->number;
-    parser_.parse(*line, [this, &line](std::string_view kind, od::value body) {
-      dispatch(kind, body, *line);
-    });
+    parser_.parse(
+        *line, [this, &line](std::string_view kind, od::value body) { decode(kind, body, *line); });
+    act(*line);
   }
   if (reader_.cancelled()) {
     // Nothing of an unfinished transaction was committed: the runtime replays it.
@@ -67,69 +67,108 @@ int Session::run() {
   return 0;
 }
 
-void Session::dispatch(std::string_view kind, od::value body, const Line& line) {
-  // Store and load first: they are nearly every request of a session.
+void Session::decode(std::string_view kind, od::value body, const Line& line) {
+  pending_ = std::monostate{};
+  // Store and load first: they are nearly every request of a session. Their fields stay
+  // views into the line, which lives until the next read.
   if (kind == "store") {
-    state_.on_request(RequestKind::store, line.number);
-    handle_store(body, line);
+    pending_kind_ = RequestKind::store;
+    decode_document_request(body, "store");
   } else if (kind == "load") {
-    state_.on_request(RequestKind::load, line.number);
-    handle_load(body, line);
+    pending_kind_ = RequestKind::load;
+    decode_document_request(body, "load");
   } else if (kind == "acknowledge") {
-    state_.on_request(RequestKind::acknowledge, line.number);
-    const auto state = connector_.acknowledge(decode_acknowledge(body));
-    respond(ResponseKind::acknowledged);
-    encode_acknowledged(out_.buffer(), state);
-    send();
+    pending_kind_ = RequestKind::acknowledge;
+    pending_ = decode_acknowledge(body);
   } else if (kind == "flush") {
-    state_.on_request(RequestKind::flush, line.number);
-    const Flush request = decode_flush(body);
-    loaded_allowed_ = true;
-    const auto state = connector_.flush(request, *this);
-    loaded_allowed_ = false;
-    respond(ResponseKind::flushed);
-    encode_flushed(out_.buffer(), state);
-    send();
+    pending_kind_ = RequestKind::flush;
+    pending_ = decode_flush(body);
   } else if (kind == "startCommit" || kind == "start_commit") {
-    state_.on_request(RequestKind::start_commit, line.number);
-    const auto state = connector_.start_commit(decode_start_commit(body));
-    respond(ResponseKind::started_commit);
-    encode_started_commit(out_.buffer(), state);
-    send();
+    pending_kind_ = RequestKind::start_commit;
+    pending_ = decode_start_commit(body);
   } else if (kind == "spec") {
-    state_.on_request(RequestKind::spec, line.number);
-    const Spec spec = connector_.spec(decode_spec(body));
-    respond(ResponseKind::spec);
-    encode_spec(out_.buffer(), spec);
-    send();
+    pending_kind_ = RequestKind::spec;
+    pending_ = decode_spec(body);
   } else if (kind == "validate") {
-    state_.on_request(RequestKind::validate, line.number);
-    const Validate request = decode_validate(body);
-    const auto bindings = connector_.validate(request);
-    if (bindings.size() != request.bindings.size()) {
-      throw Error("validate() returned " + std::to_string(bindings.size()) + " bindings for " +
-                  std::to_string(request.bindings.size()) +
-                  " requested; it must return one per binding, in order");
-    }
-    respond(ResponseKind::validated);
-    encode_validated(out_.buffer(), bindings, options_.constraints_form);
-    send();
+    pending_kind_ = RequestKind::validate;
+    pending_ = decode_validate(body);
   } else if (kind == "apply") {
-    state_.on_request(RequestKind::apply, line.number);
-    const Applied applied = connector_.apply(decode_apply(body));
-    respond(ResponseKind::applied);
-    encode_applied(out_.buffer(), applied);
-    send();
+    pending_kind_ = RequestKind::apply;
+    pending_ = decode_apply(body);
   } else if (kind == "open") {
-    state_.on_request(RequestKind::open, line.number);
-    handle_open(body, line);
+    pending_kind_ = RequestKind::open;
+    pending_ = decode_open(body);
   } else {
     throw ProtocolError(line.number, "unknown materialize request '" + std::string(kind) + "'");
   }
 }
 
-void Session::handle_open(od::value body, const Line& /*line*/) {
-  const Open request = decode_open(body);
+void Session::act(const Line& line) {
+  state_.on_request(pending_kind_, line.number);
+  switch (pending_kind_) {
+    case RequestKind::store:
+      handle_store(line);
+      return;
+    case RequestKind::load:
+      handle_load(line);
+      return;
+    case RequestKind::acknowledge: {
+      const auto state = connector_.acknowledge(std::get<Acknowledge>(pending_));
+      respond(ResponseKind::acknowledged);
+      encode_acknowledged(out_.buffer(), state);
+      send();
+      return;
+    }
+    case RequestKind::flush: {
+      loaded_allowed_ = true;
+      const auto state = connector_.flush(std::get<Flush>(pending_), *this);
+      loaded_allowed_ = false;
+      respond(ResponseKind::flushed);
+      encode_flushed(out_.buffer(), state);
+      send();
+      return;
+    }
+    case RequestKind::start_commit: {
+      const auto state = connector_.start_commit(std::get<StartCommit>(pending_));
+      respond(ResponseKind::started_commit);
+      encode_started_commit(out_.buffer(), state);
+      send();
+      return;
+    }
+    case RequestKind::spec: {
+      const Spec spec = connector_.spec(std::get<SpecRequest>(pending_));
+      respond(ResponseKind::spec);
+      encode_spec(out_.buffer(), spec);
+      send();
+      return;
+    }
+    case RequestKind::validate: {
+      const auto& request = std::get<Validate>(pending_);
+      const auto bindings = connector_.validate(request);
+      if (bindings.size() != request.bindings.size()) {
+        throw Error("validate() returned " + std::to_string(bindings.size()) + " bindings for " +
+                    std::to_string(request.bindings.size()) +
+                    " requested; it must return one per binding, in order");
+      }
+      respond(ResponseKind::validated);
+      encode_validated(out_.buffer(), bindings, options_.constraints_form);
+      send();
+      return;
+    }
+    case RequestKind::apply: {
+      const Applied applied = connector_.apply(std::get<Apply>(pending_));
+      respond(ResponseKind::applied);
+      encode_applied(out_.buffer(), applied);
+      send();
+      return;
+    }
+    case RequestKind::open:
+      handle_open(std::get<Open>(pending_));
+      return;
+  }
+}
+
+void Session::handle_open(const Open& request) {
   bindings_.clear();
   for (const auto& binding : request.materialization.bindings) {
     bindings_.push_back({.keys = binding.field_selection.keys.size(),
@@ -217,8 +256,7 @@ std::string_view Session::resolve_array(std::string_view json_text,
   return array;
 }
 
-void Session::handle_load(od::value body, const Line& line) {
-  decode_document_request(body, "load");
+void Session::handle_load(const Line& line) {
   const BindingShape& shape = binding_shape(raw_.binding, line.number);
   if (shape.delta_updates) {
     throw ProtocolError(line.number, "load for binding " + std::to_string(raw_.binding) +
@@ -235,8 +273,7 @@ void Session::handle_load(od::value body, const Line& line) {
   loaded_allowed_ = false;
 }
 
-void Session::handle_store(od::value body, const Line& line) {
-  decode_document_request(body, "store");
+void Session::handle_store(const Line& line) {
   const BindingShape& shape = binding_shape(raw_.binding, line.number);
   Store request;
   request.binding = raw_.binding;

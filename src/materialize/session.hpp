@@ -11,6 +11,7 @@
 #include <flow/output_stream.hpp>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "core/request_decoder.hpp"
@@ -54,10 +55,17 @@ class Session final : public Loaded {
     bool is_delete = false;
   };
 
-  void dispatch(std::string_view kind, flow::detail::od::value body, const Line& line);
-  void handle_open(flow::detail::od::value body, const Line& line);
-  void handle_load(flow::detail::od::value body, const Line& line);
-  void handle_store(flow::detail::od::value body, const Line& line);
+  /// A request decoded from one line. It is acted on only after the whole line parsed
+  /// cleanly: On-Demand finds a second message key or trailing garbage only after the first
+  /// body was handed over, and a malformed line must change nothing.
+  using DecodedBody = std::
+      variant<std::monostate, SpecRequest, Validate, Apply, Open, Flush, Acknowledge, StartCommit>;
+
+  void decode(std::string_view kind, flow::detail::od::value body, const Line& line);
+  void act(const Line& line);
+  void handle_open(const Open& request);
+  void handle_load(const Line& line);
+  void handle_store(const Line& line);
   void decode_document_request(flow::detail::od::value body, const char* what);
   /// Resolves JSON-array or packed text into `json` (JSON array text) and splits its elements
   /// into `fields`; checks the count against the field selection.
@@ -82,6 +90,9 @@ class Session final : public Loaded {
   std::vector<BindingShape> bindings_;
   bool loaded_allowed_ = false;  // true only inside load() and flush()
   std::size_t current_line_ = 0;
+
+  RequestKind pending_kind_ = RequestKind::spec;
+  DecodedBody pending_;
 
   // Reused for every Load/Store: the hot path allocates nothing once these have grown.
   RawDocumentRequest raw_;

@@ -277,6 +277,19 @@ TEST(MaterializeTranscript, ProtocolViolationsNameTheLine) {
                         5, "acknowledge comes only after opened or startedCommit");
 }
 
+TEST(MaterializeTranscript, AMalformedLineChangesNothing) {
+  // On-Demand sees the second message key only after the first body: the SDK must decode the
+  // whole line before acting, so the flush below never reaches the connector.
+  MemoryMaterialization c;
+  EXPECT_THROW(serve_transcript(c, kAckd + lines({R"({"flush":{},"load":{"key":[1]}})"})),
+               flow::ProtocolError);
+  EXPECT_EQ(std::count(c.log.begin(), c.log.end(), "flush"), 0);
+  MemoryMaterialization trailing;
+  EXPECT_THROW(serve_transcript(trailing, kAckd + lines({R"({"flush":{}} {"flush":{}})"})),
+               flow::ProtocolError);
+  EXPECT_EQ(std::count(trailing.log.begin(), trailing.log.end(), "flush"), 0);
+}
+
 TEST(MaterializeTranscript, SinkMisuseDuringStoresIsRejected) {
   // The connector kept the Loaded sink from a load and calls it during a store.
   expect_protocol_error(kAckd + lines({R"({"load":{"key":[1]}})", R"({"flush":{}})",
