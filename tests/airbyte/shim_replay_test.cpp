@@ -282,3 +282,27 @@ TEST(AirbyteShimReplay, ASplitCaptureIsRejected) {
             "this capture is split into several shards, but an Airbyte source cannot divide its "
             "work: run it as a single shard");
 }
+
+TEST(AirbyteShimReplay, GlobalStateRoundTrips) {
+  const std::string transcript =
+      std::string(FLOW_SOURCE_DIR) + "/tests/airbyte/transcripts/global-state.jsonl";
+  flow::process::TempDir record("airbyte-test");
+  auto first = run_read({{"FAKE_READ", transcript}, {"FAKE_RECORD_DIR", record.path()}},
+                        open_request(json::array({binding("incremental")})));
+  ASSERT_TRUE(first.status.success()) << first.err;
+  const json state = reduce_state(json::object(), first.out);
+  EXPECT_EQ(state,
+            json::parse(R"({"airbyteStateType":"GLOBAL","airbyteGlobal":{"shared_state":{"lsn":7}},
+      "bindingStateV1":{"FileRevisions":{"stream":{"stream_descriptor":{"name":"FileRevisions"},
+                                                   "stream_state":{"cursor":"a"}}}}})"));
+  auto second = run_read({{"FAKE_READ", transcript}, {"FAKE_RECORD_DIR", record.path()}},
+                         open_request(json::array({binding("incremental")}), state));
+  ASSERT_TRUE(second.status.success()) << second.err;
+  auto seen = runs(record.path());
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[1]["state"]["contents"], json::parse(R"([{"type":"GLOBAL","global":{
+      "shared_state":{"lsn":7},
+      "stream_states":[{"stream_descriptor":{"name":"FileRevisions"},"stream_state":{"cursor":"a"}}]}}])"));
+  // Unchanged state: the second checkpoint carries an empty patch.
+  EXPECT_EQ(second.out_lines()[2], R"({"checkpoint":{"state":{"updated":{},"mergePatch":true}}})");
+}

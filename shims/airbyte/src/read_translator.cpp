@@ -4,6 +4,7 @@
 #include <flow/airbyte/read_translator.hpp>
 #include <flow/error.hpp>
 #include <flow/log.hpp>
+#include <optional>
 #include <utility>
 
 namespace flow::airbyte {
@@ -106,9 +107,12 @@ void ReadTranslator::handle(const flow::Line& line) {
     return;
   }
   if (text.front() == '{') {
+    // A huge line gets a parser of its own, so its index memory is freed right after.
+    std::optional<od::parser> big_parser;
+    od::parser& parser = line.text.size() > kScratchKeep ? big_parser.emplace() : parser_;
     od::document doc;
     std::string_view type;
-    if (!parser_.iterate(line.text.data(), line.text.size(), line.capacity).get(doc) &&
+    if (!parser.iterate(line.text.data(), line.text.size(), line.capacity).get(doc) &&
         !doc["type"].get_string().get(type) && type == "RECORD") {
       if (handle_record(doc, line)) {
         return;
