@@ -8,7 +8,9 @@ namespace flow::capture::detail {
 namespace {
 
 using flow::detail::DecodeError;
+using flow::detail::for_each_element;
 using flow::detail::for_each_field;
+using flow::detail::get_enum;
 using flow::detail::get_json;
 using flow::detail::get_string;
 using flow::detail::get_string_array;
@@ -16,56 +18,29 @@ using flow::detail::get_u32;
 using flow::detail::key_is;
 namespace od = flow::detail::od;
 
-od::object as_object(od::value value, std::string_view what) {
-  return flow::detail::get_object(value, what);
-}
-
-/// Enums travel as their names; a number (an enum value) is tolerated and kept as text.
-std::string get_enum(od::value value, std::string_view field) {
-  od::json_type type{};
-  if (value.type().get(type) == simdjson::SUCCESS && type == od::json_type::number) {
-    return std::to_string(flow::detail::get_i64(value, field));
-  }
-  return get_string(value, field);
-}
-
-template <class Fn>
-void for_each_element(od::value value, std::string_view field, Fn&& fn) {
-  od::array array;
-  if (value.get_array().get(array) != simdjson::SUCCESS) {
-    throw DecodeError("field '" + std::string(field) + "': expected an array, found " +
-                      flow::detail::token_excerpt(value));
-  }
-  for (auto element : array) {
-    od::value element_value;
-    if (auto error = element.get(element_value); error != simdjson::SUCCESS) {
-      throw DecodeError(std::string(field) + ": " + simdjson::error_message(error));
-    }
-    fn(element_value);
-  }
-}
-
 Binding decode_binding(od::value value) {
   Binding binding;
-  for_each_field(as_object(value, "bindings[]"), [&](std::string_view key, od::value v) {
-    if (key_is(key, "resourceConfig", "resource_config_json")) {
-      binding.resource_config = get_json(v, key);
-    } else if (key_is(key, "resourcePath", "resource_path")) {
-      binding.resource_path = get_string_array(v, key);
-    } else if (key == "collection") {
-      binding.collection = flow::detail::decode_collection(v);
-    } else if (key == "backfill") {
-      binding.backfill = get_u32(v, key);
-    } else if (key_is(key, "stateKey", "state_key")) {
-      binding.state_key = get_string(v, key);
-    }
-  });
+  for_each_field(flow::detail::get_object(value, "bindings[]"),
+                 [&](std::string_view key, od::value v) {
+                   if (key_is(key, "resourceConfig", "resource_config_json")) {
+                     binding.resource_config = get_json(v, key);
+                   } else if (key_is(key, "resourcePath", "resource_path")) {
+                     binding.resource_path = get_string_array(v, key);
+                   } else if (key == "collection") {
+                     binding.collection = flow::detail::decode_collection(v);
+                   } else if (key == "backfill") {
+                     binding.backfill = get_u32(v, key);
+                   } else if (key_is(key, "stateKey", "state_key")) {
+                     binding.state_key = get_string(v, key);
+                   }
+                 });
   return binding;
 }
 
 CaptureSpec decode_capture_spec(od::value value) {
   CaptureSpec spec;
-  for_each_field(as_object(value, "capture"), [&](std::string_view key, od::value v) {
+  for_each_field(flow::detail::get_object(value, "capture"), [&](std::string_view key,
+                                                                 od::value v) {
     if (key == "name") {
       spec.name = get_string(v, key);
     } else if (key_is(key, "connectorType", "connector_type")) {
@@ -83,7 +58,7 @@ CaptureSpec decode_capture_spec(od::value value) {
 
 SpecRequest decode_spec(od::value value) {
   SpecRequest request;
-  for_each_field(as_object(value, "spec"), [&](std::string_view key, od::value v) {
+  for_each_field(flow::detail::get_object(value, "spec"), [&](std::string_view key, od::value v) {
     if (key_is(key, "connectorType", "connector_type")) {
       request.connector_type = get_enum(v, key);
     } else if (key_is(key, "config", "config_json")) {
@@ -95,58 +70,61 @@ SpecRequest decode_spec(od::value value) {
 
 Discover decode_discover(od::value value) {
   Discover request;
-  for_each_field(as_object(value, "discover"), [&](std::string_view key, od::value v) {
-    if (key_is(key, "connectorType", "connector_type")) {
-      request.connector_type = get_enum(v, key);
-    } else if (key_is(key, "config", "config_json")) {
-      request.config = get_json(v, key);
-    } else if (key == "name") {
-      request.name = get_string(v, key);
-    } else if (key_is(key, "createdAt", "created_at")) {
-      request.created_at = get_string(v, key);
-    }
-  });
+  for_each_field(flow::detail::get_object(value, "discover"),
+                 [&](std::string_view key, od::value v) {
+                   if (key_is(key, "connectorType", "connector_type")) {
+                     request.connector_type = get_enum(v, key);
+                   } else if (key_is(key, "config", "config_json")) {
+                     request.config = get_json(v, key);
+                   } else if (key == "name") {
+                     request.name = get_string(v, key);
+                   } else if (key_is(key, "createdAt", "created_at")) {
+                     request.created_at = get_string(v, key);
+                   }
+                 });
   return request;
 }
 
 ValidateBinding decode_validate_binding(od::value value) {
   ValidateBinding binding;
-  for_each_field(as_object(value, "bindings[]"), [&](std::string_view key, od::value v) {
-    if (key_is(key, "resourceConfig", "resource_config_json")) {
-      binding.resource_config = get_json(v, key);
-    } else if (key == "collection") {
-      binding.collection = flow::detail::decode_collection(v);
-    } else if (key == "backfill") {
-      binding.backfill = get_u32(v, key);
-    }
-  });
+  for_each_field(flow::detail::get_object(value, "bindings[]"),
+                 [&](std::string_view key, od::value v) {
+                   if (key_is(key, "resourceConfig", "resource_config_json")) {
+                     binding.resource_config = get_json(v, key);
+                   } else if (key == "collection") {
+                     binding.collection = flow::detail::decode_collection(v);
+                   } else if (key == "backfill") {
+                     binding.backfill = get_u32(v, key);
+                   }
+                 });
   return binding;
 }
 
 Validate decode_validate(od::value value) {
   Validate request;
-  for_each_field(as_object(value, "validate"), [&](std::string_view key, od::value v) {
-    if (key == "name") {
-      request.name = get_string(v, key);
-    } else if (key_is(key, "connectorType", "connector_type")) {
-      request.connector_type = get_enum(v, key);
-    } else if (key_is(key, "config", "config_json")) {
-      request.config = get_json(v, key);
-    } else if (key == "bindings") {
-      for_each_element(
-          v, key, [&](od::value b) { request.bindings.push_back(decode_validate_binding(b)); });
-    } else if (key_is(key, "lastCapture", "last_capture")) {
-      request.last_capture = decode_capture_spec(v);
-    } else if (key_is(key, "lastVersion", "last_version")) {
-      request.last_version = get_string(v, key);
-    }
-  });
+  for_each_field(
+      flow::detail::get_object(value, "validate"), [&](std::string_view key, od::value v) {
+        if (key == "name") {
+          request.name = get_string(v, key);
+        } else if (key_is(key, "connectorType", "connector_type")) {
+          request.connector_type = get_enum(v, key);
+        } else if (key_is(key, "config", "config_json")) {
+          request.config = get_json(v, key);
+        } else if (key == "bindings") {
+          for_each_element(
+              v, key, [&](od::value b) { request.bindings.push_back(decode_validate_binding(b)); });
+        } else if (key_is(key, "lastCapture", "last_capture")) {
+          request.last_capture = decode_capture_spec(v);
+        } else if (key_is(key, "lastVersion", "last_version")) {
+          request.last_version = get_string(v, key);
+        }
+      });
   return request;
 }
 
 Apply decode_apply(od::value value) {
   Apply request;
-  for_each_field(as_object(value, "apply"), [&](std::string_view key, od::value v) {
+  for_each_field(flow::detail::get_object(value, "apply"), [&](std::string_view key, od::value v) {
     if (key == "capture") {
       request.capture = decode_capture_spec(v);
     } else if (key == "version") {
@@ -164,7 +142,7 @@ Apply decode_apply(od::value value) {
 
 Open decode_open(od::value value) {
   Open request;
-  for_each_field(as_object(value, "open"), [&](std::string_view key, od::value v) {
+  for_each_field(flow::detail::get_object(value, "open"), [&](std::string_view key, od::value v) {
     if (key == "capture") {
       request.capture = decode_capture_spec(v);
     } else if (key == "version") {
@@ -185,11 +163,12 @@ Open decode_open(od::value value) {
 
 AcknowledgeRequest decode_acknowledge(od::value value) {
   AcknowledgeRequest request;
-  for_each_field(as_object(value, "acknowledge"), [&](std::string_view key, od::value v) {
-    if (key == "checkpoints") {
-      request.checkpoints = get_u32(v, key);
-    }
-  });
+  for_each_field(flow::detail::get_object(value, "acknowledge"),
+                 [&](std::string_view key, od::value v) {
+                   if (key == "checkpoints") {
+                     request.checkpoints = get_u32(v, key);
+                   }
+                 });
   return request;
 }
 

@@ -89,6 +89,14 @@ std::string get_string(od::value value, std::string_view field) {
   return std::string(text);
 }
 
+std::string get_enum(od::value value, std::string_view field) {
+  od::json_type type{};
+  if (value.type().get(type) == simdjson::SUCCESS && type == od::json_type::number) {
+    return std::to_string(get_i64(value, field));
+  }
+  return get_string(value, field);
+}
+
 bool get_bool(od::value value, std::string_view field) {
   bool result = false;
   if (value.get_bool().get(result) != simdjson::SUCCESS) {

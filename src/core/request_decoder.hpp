@@ -40,6 +40,27 @@ std::string token_excerpt(od::value& value);
 /// The value as an object; throws DecodeError quoting what was found instead.
 od::object get_object(od::value value, std::string_view field);
 
+/// Enums travel as their names; a number (an enum value) is tolerated and kept as text.
+std::string get_enum(od::value value, std::string_view field);
+
+/// Calls fn(element) for every element of the array `value`.
+template <class Fn>
+void for_each_element(od::value value, std::string_view field, Fn&& fn) {
+  od::array array;
+  if (value.get_array().get(array) != simdjson::SUCCESS) {
+    throw DecodeError("field '" + std::string(field) + "': expected an array, found " +
+                      token_excerpt(value));
+  }
+  for (auto element : array) {
+    od::value element_value;
+    if (auto error = element.get(element_value); error != simdjson::SUCCESS) {
+      throw DecodeError("field '" + std::string(field) + "': malformed element (" +
+                        simdjson::error_message(error) + ")");
+    }
+    fn(element_value);
+  }
+}
+
 /// Calls fn(key, value) for every field of `object` except "$internal".
 void for_each_field(od::object object,
                     const std::function<void(std::string_view key, od::value value)>& fn);

@@ -7,6 +7,7 @@
 namespace flow::derive::detail {
 
 using flow::detail::DecodeError;
+using flow::detail::for_each_element;
 using flow::detail::for_each_field;
 using flow::detail::get_json;
 using flow::detail::get_raw;
@@ -17,32 +18,6 @@ using flow::detail::get_u64;
 using flow::detail::key_is;
 
 namespace {
-
-od::object as_object(od::value value, std::string_view field) {
-  od::object object;
-  if (auto error = value.get_object().get(object); error != simdjson::SUCCESS) {
-    throw DecodeError("field '" + std::string(field) + "': expected an object (" +
-                      simdjson::error_message(error) + ")");
-  }
-  return object;
-}
-
-template <class Fn>
-void for_each_element(od::value value, std::string_view field, Fn&& fn) {
-  od::array array;
-  if (auto error = value.get_array().get(array); error != simdjson::SUCCESS) {
-    throw DecodeError("field '" + std::string(field) + "': expected an array (" +
-                      simdjson::error_message(error) + ")");
-  }
-  for (auto element : array) {
-    od::value element_value;
-    if (auto error = element.get(element_value); error != simdjson::SUCCESS) {
-      throw DecodeError("field '" + std::string(field) + "': malformed element (" +
-                        simdjson::error_message(error) + ")");
-    }
-    fn(element_value);
-  }
-}
 
 /// A CollectionSpec that may carry a `derivation`: On-Demand reads a value once, so the
 /// collection's raw text is parsed twice (cold path: once per Open).
@@ -77,22 +52,23 @@ ValidateTransform decode_validate_transform(od::value value,
   ValidateTransform transform;
   std::uint32_t collection_index = 0;
   bool has_collection = false;
-  for_each_field(as_object(value, "transforms[]"), [&](std::string_view key, od::value v) {
-    if (key == "name") {
-      transform.name = get_string(v, "transforms[].name");
-    } else if (key == "collection") {
-      transform.collection = flow::detail::decode_collection(v);
-      has_collection = true;
-    } else if (key_is(key, "shuffleLambdaConfig", "shuffle_lambda_config_json")) {
-      transform.shuffle_lambda_config = get_json(v, "transforms[].shuffleLambdaConfig");
-    } else if (key_is(key, "lambdaConfig", "lambda_config_json")) {
-      transform.lambda_config = get_json(v, "transforms[].lambdaConfig");
-    } else if (key == "backfill") {
-      transform.backfill = get_u32(v, "transforms[].backfill");
-    } else if (key_is(key, "collectionIndex", "collection_index")) {
-      collection_index = get_u32(v, "transforms[].collectionIndex");
-    }
-  });
+  for_each_field(
+      flow::detail::get_object(value, "transforms[]"), [&](std::string_view key, od::value v) {
+        if (key == "name") {
+          transform.name = get_string(v, "transforms[].name");
+        } else if (key == "collection") {
+          transform.collection = flow::detail::decode_collection(v);
+          has_collection = true;
+        } else if (key_is(key, "shuffleLambdaConfig", "shuffle_lambda_config_json")) {
+          transform.shuffle_lambda_config = get_json(v, "transforms[].shuffleLambdaConfig");
+        } else if (key_is(key, "lambdaConfig", "lambda_config_json")) {
+          transform.lambda_config = get_json(v, "transforms[].lambdaConfig");
+        } else if (key == "backfill") {
+          transform.backfill = get_u32(v, "transforms[].backfill");
+        } else if (key_is(key, "collectionIndex", "collection_index")) {
+          collection_index = get_u32(v, "transforms[].collectionIndex");
+        }
+      });
   // With linkedCollections the transform names its collection by index instead.
   collection_indices.push_back(has_collection ? UINT32_MAX : collection_index);
   return transform;
@@ -102,28 +78,29 @@ Transform decode_transform(od::value value, std::vector<std::uint32_t>& collecti
   Transform transform;
   std::uint32_t collection_index = 0;
   bool has_collection = false;
-  for_each_field(as_object(value, "transforms[]"), [&](std::string_view key, od::value v) {
-    if (key == "name") {
-      transform.name = get_string(v, "transforms[].name");
-    } else if (key == "collection") {
-      transform.collection = flow::detail::decode_collection(v);
-      has_collection = true;
-    } else if (key_is(key, "shuffleKey", "shuffle_key")) {
-      transform.shuffle_key = get_string_array(v, "transforms[].shuffleKey");
-    } else if (key_is(key, "shuffleLambdaConfig", "shuffle_lambda_config_json")) {
-      transform.shuffle_lambda_config = get_json(v, "transforms[].shuffleLambdaConfig");
-    } else if (key_is(key, "lambdaConfig", "lambda_config_json")) {
-      transform.lambda_config = get_json(v, "transforms[].lambdaConfig");
-    } else if (key_is(key, "readOnly", "read_only")) {
-      transform.read_only = flow::detail::get_bool(v, "transforms[].readOnly");
-    } else if (key == "backfill") {
-      transform.backfill = get_u32(v, "transforms[].backfill");
-    } else if (key_is(key, "stateKey", "state_key")) {
-      transform.state_key = get_string(v, "transforms[].stateKey");
-    } else if (key_is(key, "collectionIndex", "collection_index")) {
-      collection_index = get_u32(v, "transforms[].collectionIndex");
-    }
-  });
+  for_each_field(
+      flow::detail::get_object(value, "transforms[]"), [&](std::string_view key, od::value v) {
+        if (key == "name") {
+          transform.name = get_string(v, "transforms[].name");
+        } else if (key == "collection") {
+          transform.collection = flow::detail::decode_collection(v);
+          has_collection = true;
+        } else if (key_is(key, "shuffleKey", "shuffle_key")) {
+          transform.shuffle_key = get_string_array(v, "transforms[].shuffleKey");
+        } else if (key_is(key, "shuffleLambdaConfig", "shuffle_lambda_config_json")) {
+          transform.shuffle_lambda_config = get_json(v, "transforms[].shuffleLambdaConfig");
+        } else if (key_is(key, "lambdaConfig", "lambda_config_json")) {
+          transform.lambda_config = get_json(v, "transforms[].lambdaConfig");
+        } else if (key_is(key, "readOnly", "read_only")) {
+          transform.read_only = flow::detail::get_bool(v, "transforms[].readOnly");
+        } else if (key == "backfill") {
+          transform.backfill = get_u32(v, "transforms[].backfill");
+        } else if (key_is(key, "stateKey", "state_key")) {
+          transform.state_key = get_string(v, "transforms[].stateKey");
+        } else if (key_is(key, "collectionIndex", "collection_index")) {
+          collection_index = get_u32(v, "transforms[].collectionIndex");
+        }
+      });
   collection_indices.push_back(has_collection ? UINT32_MAX : collection_index);
   return transform;
 }
@@ -161,7 +138,7 @@ std::vector<CollectionSpec> decode_collections(od::value value, std::string_view
 
 SpecRequest decode_spec(od::value body) {
   SpecRequest request;
-  for_each_field(as_object(body, "spec"), [&](std::string_view key, od::value v) {
+  for_each_field(flow::detail::get_object(body, "spec"), [&](std::string_view key, od::value v) {
     if (key_is(key, "connectorType", "connector_type")) {
       request.connector_type = get_string(v, "spec.connectorType");
     } else if (key_is(key, "config", "config_json")) {
@@ -175,33 +152,35 @@ Validate decode_validate(od::value body) {
   Validate request;
   std::vector<std::uint32_t> indices;
   std::vector<CollectionSpec> linked;
-  for_each_field(as_object(body, "validate"), [&](std::string_view key, od::value v) {
-    if (key_is(key, "connectorType", "connector_type")) {
-      request.connector_type = get_string(v, "validate.connectorType");
-    } else if (key_is(key, "config", "config_json")) {
-      request.config = get_json(v, "validate.config");
-    } else if (key == "collection") {
-      request.collection = flow::detail::decode_collection(v);
-    } else if (key == "transforms") {
-      for_each_element(v, "validate.transforms", [&](od::value element) {
-        request.transforms.push_back(decode_validate_transform(element, indices));
+  for_each_field(
+      flow::detail::get_object(body, "validate"), [&](std::string_view key, od::value v) {
+        if (key_is(key, "connectorType", "connector_type")) {
+          request.connector_type = get_string(v, "validate.connectorType");
+        } else if (key_is(key, "config", "config_json")) {
+          request.config = get_json(v, "validate.config");
+        } else if (key == "collection") {
+          request.collection = flow::detail::decode_collection(v);
+        } else if (key == "transforms") {
+          for_each_element(v, "validate.transforms", [&](od::value element) {
+            request.transforms.push_back(decode_validate_transform(element, indices));
+          });
+        } else if (key_is(key, "shuffleKeyTypes", "shuffle_key_types")) {
+          request.shuffle_key_types = get_string_array(v, "validate.shuffleKeyTypes");
+        } else if (key_is(key, "projectRoot", "project_root")) {
+          request.project_root = get_string(v, "validate.projectRoot");
+        } else if (key_is(key, "importMap", "import_map")) {
+          for_each_field(flow::detail::get_object(v, "validate.importMap"), [&](std::string_view k,
+                                                                                od::value url) {
+            request.import_map.emplace(std::string(k), get_string(url, "validate.importMap"));
+          });
+        } else if (key_is(key, "lastCollection", "last_collection")) {
+          request.last_collection = flow::detail::decode_collection(v);
+        } else if (key_is(key, "lastVersion", "last_version")) {
+          request.last_version = get_string(v, "validate.lastVersion");
+        } else if (key_is(key, "linkedCollections", "linked_collections")) {
+          linked = decode_collections(v, "validate.linkedCollections");
+        }
       });
-    } else if (key_is(key, "shuffleKeyTypes", "shuffle_key_types")) {
-      request.shuffle_key_types = get_string_array(v, "validate.shuffleKeyTypes");
-    } else if (key_is(key, "projectRoot", "project_root")) {
-      request.project_root = get_string(v, "validate.projectRoot");
-    } else if (key_is(key, "importMap", "import_map")) {
-      for_each_field(as_object(v, "validate.importMap"), [&](std::string_view k, od::value url) {
-        request.import_map.emplace(std::string(k), get_string(url, "validate.importMap"));
-      });
-    } else if (key_is(key, "lastCollection", "last_collection")) {
-      request.last_collection = flow::detail::decode_collection(v);
-    } else if (key_is(key, "lastVersion", "last_version")) {
-      request.last_version = get_string(v, "validate.lastVersion");
-    } else if (key_is(key, "linkedCollections", "linked_collections")) {
-      linked = decode_collections(v, "validate.linkedCollections");
-    }
-  });
   link_collections(request.transforms, indices, linked);
   return request;
 }
@@ -210,28 +189,29 @@ Derivation decode_derivation(od::value value) {
   Derivation derivation;
   std::vector<std::uint32_t> indices;
   std::vector<CollectionSpec> linked;
-  for_each_field(as_object(value, "derivation"), [&](std::string_view key, od::value v) {
-    if (key_is(key, "connectorType", "connector_type")) {
-      derivation.connector_type = get_string(v, "derivation.connectorType");
-    } else if (key_is(key, "config", "config_json")) {
-      derivation.config = get_json(v, "derivation.config");
-    } else if (key == "transforms") {
-      for_each_element(v, "derivation.transforms", [&](od::value element) {
-        derivation.transforms.push_back(decode_transform(element, indices));
+  for_each_field(
+      flow::detail::get_object(value, "derivation"), [&](std::string_view key, od::value v) {
+        if (key_is(key, "connectorType", "connector_type")) {
+          derivation.connector_type = get_string(v, "derivation.connectorType");
+        } else if (key_is(key, "config", "config_json")) {
+          derivation.config = get_json(v, "derivation.config");
+        } else if (key == "transforms") {
+          for_each_element(v, "derivation.transforms", [&](od::value element) {
+            derivation.transforms.push_back(decode_transform(element, indices));
+          });
+        } else if (key_is(key, "shuffleKeyTypes", "shuffle_key_types")) {
+          derivation.shuffle_key_types = get_string_array(v, "derivation.shuffleKeyTypes");
+        } else if (key_is(key, "linkedCollections", "linked_collections")) {
+          linked = decode_collections(v, "derivation.linkedCollections");
+        }
       });
-    } else if (key_is(key, "shuffleKeyTypes", "shuffle_key_types")) {
-      derivation.shuffle_key_types = get_string_array(v, "derivation.shuffleKeyTypes");
-    } else if (key_is(key, "linkedCollections", "linked_collections")) {
-      linked = decode_collections(v, "derivation.linkedCollections");
-    }
-  });
   link_collections(derivation.transforms, indices, linked);
   return derivation;
 }
 
 Open decode_open(od::value body) {
   Open request;
-  for_each_field(as_object(body, "open"), [&](std::string_view key, od::value v) {
+  for_each_field(flow::detail::get_object(body, "open"), [&](std::string_view key, od::value v) {
     if (key == "collection") {
       auto decoded = decode_collection_with_derivation(v);
       request.collection = std::move(decoded.collection);
@@ -255,28 +235,30 @@ Open decode_open(od::value body) {
 Read decode_read(od::value body) {
   Read read;
   bool has_doc = false;
-  for_each_field(as_object(body, "read"), [&](std::string_view key, od::value v) {
+  for_each_field(flow::detail::get_object(body, "read"), [&](std::string_view key, od::value v) {
     if (key_is(key, "doc", "doc_json")) {
       read.doc = get_raw(v, "read.doc");
       has_doc = true;
     } else if (key == "transform") {
       read.transform = get_u32(v, "read.transform");
     } else if (key == "uuid") {
-      for_each_field(as_object(v, "read.uuid"), [&](std::string_view k, od::value part) {
-        if (k == "node") {
-          read.uuid.node = get_u64(part, "read.uuid.node");
-        } else if (k == "clock") {
-          read.uuid.clock = get_u64(part, "read.uuid.clock");
-        }
-      });
+      for_each_field(flow::detail::get_object(v, "read.uuid"),
+                     [&](std::string_view k, od::value part) {
+                       if (k == "node") {
+                         read.uuid.node = get_u64(part, "read.uuid.node");
+                       } else if (k == "clock") {
+                         read.uuid.clock = get_u64(part, "read.uuid.clock");
+                       }
+                     });
     } else if (key == "shuffle") {
-      for_each_field(as_object(v, "read.shuffle"), [&](std::string_view k, od::value part) {
-        if (key_is(k, "key", "key_json")) {
-          read.shuffle_key = get_raw(part, "read.shuffle.key");
-        } else if (k == "hash") {
-          read.shuffle_hash = get_u32(part, "read.shuffle.hash");
-        }
-      });
+      for_each_field(flow::detail::get_object(v, "read.shuffle"),
+                     [&](std::string_view k, od::value part) {
+                       if (key_is(k, "key", "key_json")) {
+                         read.shuffle_key = get_raw(part, "read.shuffle.key");
+                       } else if (k == "hash") {
+                         read.shuffle_hash = get_u32(part, "read.shuffle.hash");
+                       }
+                     });
     }
   });
   if (!has_doc) {

@@ -10,39 +10,16 @@ namespace flow::materialize::detail {
 namespace {
 
 using flow::detail::DecodeError;
+using flow::detail::for_each_element;
 using flow::detail::for_each_field;
 using flow::detail::get_bool;
+using flow::detail::get_enum;
 using flow::detail::get_json;
 using flow::detail::get_raw;
 using flow::detail::get_string;
 using flow::detail::get_string_array;
 using flow::detail::get_u32;
 using flow::detail::key_is;
-
-/// Enums travel as their names; a number is tolerated and kept as text.
-std::string get_enum(od::value value, std::string_view field) {
-  od::json_type type{};
-  if (value.type().get(type) == simdjson::SUCCESS && type == od::json_type::number) {
-    return std::to_string(flow::detail::get_i64(value, field));
-  }
-  return get_string(value, field);
-}
-
-template <class Fn>
-void for_each_element(od::value value, std::string_view field, Fn&& fn) {
-  od::array array;
-  if (auto error = value.get_array().get(array); error != simdjson::SUCCESS) {
-    throw DecodeError(std::string(field) + ": expected an array (" +
-                      simdjson::error_message(error) + ")");
-  }
-  for (auto element : array) {
-    od::value element_value;
-    if (auto error = element.get(element_value); error != simdjson::SUCCESS) {
-      throw DecodeError(std::string(field) + ": " + simdjson::error_message(error));
-    }
-    fn(element_value);
-  }
-}
 
 nlohmann::json object_or_empty(const nlohmann::json& value) {
   return value.is_null() ? nlohmann::json::object() : value;
@@ -127,12 +104,7 @@ nlohmann::json get_state_patches(od::value value, std::string_view key) {
 }  // namespace
 
 od::object as_object(od::value value, std::string_view what) {
-  od::object object;
-  if (auto error = value.get_object().get(object); error != simdjson::SUCCESS) {
-    throw DecodeError(std::string(what) + ": expected an object (" +
-                      simdjson::error_message(error) + ")");
-  }
-  return object;
+  return flow::detail::get_object(value, what);
 }
 
 SpecRequest decode_spec(od::value value) {
