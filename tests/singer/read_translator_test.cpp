@@ -153,6 +153,23 @@ TEST(SingerRead, FailuresNameTheLine) {
   EXPECT_EQ(
       run(R"({"type":"record","stream":"orders","record":{"id":1}})", {.require_schema = false}),
       "");
+  // Records are validated in full before they are spliced (fuzz findings).
+  EXPECT_EQ(
+      run(schema + "\n" + R"({"type":"RECORD","stream":"orders","record":{"id":"1","a":tru}})"),
+      "tap stdout line 2: the record of stream 'orders' is not valid JSON: "
+      R"({"id":"1","a":tru})");
+  EXPECT_NE(run(schema + "\n" + R"({"type":"RECORD","stream":"orders","record":{"id":"2",:1}})")
+                .find("is not valid JSON"),
+            std::string::npos);
+  EXPECT_NE(run(schema + "\n" + R"({"type":"RECORD","stream":"orders","record":{"a":[1,2.e]}})")
+                .find("is not valid JSON"),
+            std::string::npos);
+  EXPECT_NE(run(schema + "\n" + R"({"type":"RECORD","stream":"orders","record":{"a":"\q"}})")
+                .find("is not valid JSON"),
+            std::string::npos);
+  EXPECT_EQ(run(schema + "\n" +
+                R"({"type":"RECORD","stream":"orders","record":{"id":1},"time_extracted":5})"),
+            "tap stdout line 2: \"time_extracted\" is not a string");
   // Unknown message types (the spec allows any) are skipped.
   EXPECT_EQ(run(R"({"type":"CUSTOM","x":1})"), "");
 }

@@ -140,6 +140,10 @@ void ReadTranslator::process(const Line& line) {
       } else if (key == "time_extracted") {
         if (!value.is_null()) {
           time_extracted = trim_right(value.raw_json_token());
+          std::string_view text;
+          if (value.get_string().get(text) != simdjson::SUCCESS) {
+            fail("\"time_extracted\" is not a string");
+          }
         }
       } else if (key == "version") {
         if (!value.is_null()) {
@@ -208,6 +212,10 @@ void ReadTranslator::process_record(std::uint32_t binding,
   Stream& stream = streams_[binding];
   if (options_.require_schema && !stream.schema_seen) {
     fail("RECORD for stream '" + stream.binding.tap_stream_id + "' before its SCHEMA message");
+  }
+  if (!validator_.valid_object(record, record_capacity)) {
+    fail("the record of stream '" + stream.binding.tap_stream_id +
+         "' is not valid JSON: " + snippet(record));
   }
   std::int64_t row_id = stream.next_row_id++;
   stream.row_id_dirty = true;

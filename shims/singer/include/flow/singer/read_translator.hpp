@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <flow/line_reader.hpp>
+#include <flow/singer/json_validator.hpp>
 #include <flow/singer/state.hpp>
 #include <flow/singer/version_tracker.hpp>
 #include <functional>
@@ -147,6 +148,7 @@ class ReadTranslator {
 
   simdjson::ondemand::parser parser_;
   simdjson::ondemand::parser key_parser_;
+  JsonValidator validator_;
   std::string scratch_;
   std::string key_scratch_;
   std::string last_stream_;

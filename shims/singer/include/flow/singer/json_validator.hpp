@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <simdjson.h>
+
+#include <cstddef>
+#include <string_view>
+
+/// Full validation of a JSON object before it is spliced raw into a document. simdjson
+/// On-Demand skips values it is not asked for without checking them (`{"a":tru}` skips
+/// fine), so a record is walked once, touching every key and value.
+///
+/// Example:
+///   flow::singer::JsonValidator validator;
+///   if (!validator.valid_object(record, capacity)) throw flow::Error("record is not valid JSON");
+namespace flow::singer {
+
+class JsonValidator {
+ public:
+  /// Whether `text` is exactly one valid JSON object. The `capacity` bytes from text.data()
+  /// must be readable (at least text.size() + SIMDJSON_PADDING).
+  bool valid_object(std::string_view text, std::size_t capacity);
+
+ private:
+  simdjson::ondemand::parser parser_;
+};
+
+}  // namespace flow::singer

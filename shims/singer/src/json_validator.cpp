@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <flow/singer/json_validator.hpp>
+
+namespace flow::singer {
+
+namespace od = simdjson::ondemand;
+
+namespace {
+
+bool valid_value(od::value value);
+
+bool valid_object_body(od::object object) {
+  for (auto field : object) {
+    std::string_view key;
+    if (field.unescaped_key().get(key) != simdjson::SUCCESS) {
+      return false;
+    }
+    od::value child;
+    if (field.value().get(child) != simdjson::SUCCESS || !valid_value(child)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool valid_value(od::value value) {
+  od::json_type type;
+  if (value.type().get(type) != simdjson::SUCCESS) {
+    return false;
+  }
+  switch (type) {
+    case od::json_type::object: {
+      od::object object;
+      return value.get_object().get(object) == simdjson::SUCCESS && valid_object_body(object);
+    }
+    case od::json_type::array: {
+      od::array array;
+      if (value.get_array().get(array) != simdjson::SUCCESS) {
+        return false;
+      }
+      for (auto element : array) {
+        od::value child;
+        if (element.get(child) != simdjson::SUCCESS || !valid_value(child)) {
+          return false;
+        }
+      }
+      return true;
+    }
+    case od::json_type::string: {
+      std::string_view text;
+      return value.get_string().get(text) == simdjson::SUCCESS;
+    }
+    case od::json_type::number: {
+      od::number number;
+      return value.get_number().get(number) == simdjson::SUCCESS;
+    }
+    case od::json_type::boolean: {
+      bool flag = false;
+      return value.get_bool().get(flag) == simdjson::SUCCESS;
+    }
+    case od::json_type::null: {
+      bool is_null = false;
+      return value.is_null().get(is_null) == simdjson::SUCCESS && is_null;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+bool JsonValidator::valid_object(std::string_view text, std::size_t capacity) {
+  od::document doc;
+  if (parser_.iterate(text.data(), text.size(), capacity).get(doc) != simdjson::SUCCESS) {
+    return false;
+  }
+  od::object object;
+  if (doc.get_object().get(object) != simdjson::SUCCESS) {
+    return false;
+  }
+  return valid_object_body(object);
+}
+
+}  // namespace flow::singer
