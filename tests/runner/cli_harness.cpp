@@ -39,10 +39,19 @@ std::vector<std::string> CliRun::stdout_lines() const {
   return lines;
 }
 
+std::string flow_local_bin() {
+  return FLOW_LOCAL_BIN;
+}
+
 CliRun run_flow_local(const std::vector<std::string>& args) {
+  std::vector<std::string> argv{FLOW_LOCAL_BIN};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_program(argv);
+}
+
+CliRun run_program(const std::vector<std::string>& argv) {
   flow::process::SpawnOptions options;
-  options.argv.push_back(FLOW_LOCAL_BIN);
-  options.argv.insert(options.argv.end(), args.begin(), args.end());
+  options.argv = argv;
   const char* path = std::getenv("PATH");
   options.env["PATH"] =
       std::string(FLOW_BIN_DIR) + ":" + (path != nullptr ? path : "/usr/bin:/bin");

@@ -24,6 +24,10 @@ struct CliRun {
 /// Runs FLOW_LOCAL_BIN with `args`; PATH gets the build's bin folder first (where
 /// source-hello-world is) so catalogs can name connectors by program name.
 CliRun run_flow_local(const std::vector<std::string>& args);
+/// Runs any program (argv[0] looked up on PATH), with the same PATH.
+CliRun run_program(const std::vector<std::string>& argv);
+/// The path of the flow-local binary under test.
+std::string flow_local_bin();
 
 /// A fresh private directory for one test's catalog files, removed at destruction.
 class ScratchDir {
