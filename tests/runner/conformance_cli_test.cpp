@@ -105,6 +105,13 @@ INSTANTIATE_TEST_SUITE_P(
              "message 3"},
         Case{"document_missing_key", kPreview, "document-key", "has no value at key pointer /id",
              R"("name":"no id here")", 1, "message 3"},
+        Case{"discovered_without_key",
+             {"raw", "discover", "--emit-raw"},
+             "discovered-bindings",
+             "discovered.bindings[0].key must be a non-empty list of JSON pointers",
+             R"({"discovered":{"bindings":[{"recommendedName":"things")",
+             1,
+             "message 2"},
         Case{"stdout_pollution", kPreview, "response-json", "stdout line is not valid JSON",
              "Connecting to the API...", 1, "message 3"}),
     [](const ::testing::TestParamInfo<Case>& param_info) { return param_info.param.script; });
@@ -142,6 +149,18 @@ TEST(ConformanceLogJson, ViolationIsOneFlowLogLineWithRuleLineAndExcerpt) {
   EXPECT_THAT(run.stderr_text, HasSubstr(R"("rule":"checkpoint-state")"));
   EXPECT_THAT(run.stderr_text, HasSubstr(R"("line":4)"));
   EXPECT_THAT(run.stderr_text, HasSubstr(R"("excerpt":"{\"checkpoint\":{}}")"));
+}
+
+TEST(ExplicitAcknowledgements, EachCommittedCheckpointIsAcknowledged) {
+  ScratchDir dir;
+  auto run = run_flow_local(
+      {"preview", "--source", broken_connector_catalog(dir, "explicit_acks"), "--output-state"});
+  EXPECT_EQ(run.exit_code, 0) << run.stderr_text;
+  EXPECT_EQ(run.stdout_text,
+            "[\"test/a\",{\"id\":1}]\n"
+            "[\"connectorState\",{\"updated\":{\"cursor\":1},\"mergePatch\":true}]\n"
+            "[\"test/a\",{\"id\":2}]\n"
+            "[\"connectorState\",{\"updated\":{\"cursor\":2},\"mergePatch\":true}]\n");
 }
 
 TEST(ConnectorFailures, CrashReportsExitStatusAndLastLog) {

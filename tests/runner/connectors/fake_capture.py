@@ -43,7 +43,16 @@ def default_validated(bindings):
     return {"validated": {"bindings": [{"resourcePath": [b["resourceConfig"]["name"]]} for b in bindings]}}
 
 
-def serve(spec=None, validated=default_validated, on_open=default_open, on_spec=None):
+DISCOVERED = {"discovered": {"bindings": [{
+    "recommendedName": "things",
+    "resourceConfig": {"name": "things"},
+    "documentSchema": {"type": "object", "properties": {"id": {"type": "integer"}}},
+    "key": ["/id"],
+}]}}
+
+
+def serve(spec=None, validated=default_validated, on_open=default_open, on_spec=None,
+          discovered=None):
     """Answers requests until EOF (or until on_open returns: the session is over)."""
     for line in sys.stdin:
         request = json.loads(line)
@@ -53,12 +62,7 @@ def serve(spec=None, validated=default_validated, on_open=default_open, on_spec=
             else:
                 emit({"spec": spec or SPEC})
         elif "discover" in request:
-            emit({"discovered": {"bindings": [{
-                "recommendedName": "things",
-                "resourceConfig": {"name": "things"},
-                "documentSchema": {"type": "object", "properties": {"id": {"type": "integer"}}},
-                "key": ["/id"],
-            }]}})
+            emit(discovered or DISCOVERED)
         elif "validate" in request:
             emit(validated(request["validate"].get("bindings", [])))
         elif "apply" in request:
