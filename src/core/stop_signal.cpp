@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <csignal>
+#include <flow/stop.hpp>
 
 namespace flow::detail {
 
@@ -46,3 +47,11 @@ void reset_stop_request() noexcept {
 }
 
 }  // namespace flow::detail
+
+namespace flow {
+
+bool stop_requested() noexcept {
+  return detail::stop_requested();
+}
+
+}  // namespace flow
