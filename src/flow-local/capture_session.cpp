@@ -70,55 +70,64 @@ CaptureSessionResult CaptureSession::run(const CaptureDef& capture,
   auto last_flush = std::chrono::steady_clock::now();
   CapturedScanner::Captured captured;
 
+  // A decoded `captured` message: range, key and schema checks, then staged for its checkpoint.
+  auto on_captured = [&](const flow::Line& current) {
+    const auto* line = &current;
+    if (captured.binding >= prefixes_.size()) {
+      conformance.violation(rule::kBindingRange, line->number,
+                            "captured.binding " + std::to_string(captured.binding) +
+                                " is out of range: the capture has " +
+                                std::to_string(prefixes_.size()) + " binding(s)",
+                            line->text);
+      return;
+    }
+    const auto b = static_cast<std::size_t>(captured.binding);
+    if (!captured.missing_key.empty()) {
+      conformance.violation(rule::kDocumentKey, line->number,
+                            "the document of binding " + std::to_string(b) + " (" +
+                                collections_[b] + ") has no value at key pointer " +
+                                captured.missing_key,
+                            line->text);
+    }
+    if (ctx_.validate_documents) {
+      if (auto error = validators_[b].validate(captured.doc)) {
+        conformance.violation(rule::kDocumentSchema, line->number,
+                              "the document of binding " + std::to_string(b) + " (" +
+                                  collections_[b] +
+                                  ") does not validate against the collection schema, " + *error,
+                              line->text);
+      }
+    }
+    if (options.raw_output) {
+      printer.stage_line(line->text);  // the raw view shows messages as they arrive
+      printer.commit();
+    } else {
+      printer.stage_document(prefixes_[b], captured.doc);
+    }
+    ++pending_docs;
+    progress_.document(line->text.size());
+  };
+  // Any `captured` line: the scanner's fast prefix check is skipped for unusual spellings
+  // (whitespace, key order) that the cold path recognised.
+  auto scan_captured = [&](const flow::Line& current, bool any_spelling) {
+    auto scanned = scanner_.scan(current, captured, any_spelling);
+    if (scanned == CapturedScanner::Result::captured) {
+      on_captured(current);
+    } else if (scanned == CapturedScanner::Result::invalid) {
+      conformance.violation(scanner_.problem().rule, current.number, scanner_.problem().message,
+                            current.text);
+    }
+    return scanned != CapturedScanner::Result::other;
+  };
+
   while (auto line = connector.next_line()) {
     last_line = line->number;
     if (ended_by_us || connector.stopped_by_timer()) {
       ended_by_us = true;
       continue;  // the session is over: drain until the connector exits
     }
-    if (phase == Phase::streaming) {
-      auto scanned = scanner_.scan(*line, captured);
-      if (scanned == CapturedScanner::Result::captured) {
-        if (captured.binding >= prefixes_.size()) {
-          conformance.violation(rule::kBindingRange, line->number,
-                                "captured.binding " + std::to_string(captured.binding) +
-                                    " is out of range: the capture has " +
-                                    std::to_string(prefixes_.size()) + " binding(s)",
-                                line->text);
-          continue;
-        }
-        const auto b = static_cast<std::size_t>(captured.binding);
-        if (!captured.missing_key.empty()) {
-          conformance.violation(rule::kDocumentKey, line->number,
-                                "the document of binding " + std::to_string(b) + " (" +
-                                    collections_[b] + ") has no value at key pointer " +
-                                    captured.missing_key,
-                                line->text);
-        }
-        if (ctx_.validate_documents) {
-          if (auto error = validators_[b].validate(captured.doc)) {
-            conformance.violation(
-                rule::kDocumentSchema, line->number,
-                "the document of binding " + std::to_string(b) + " (" + collections_[b] +
-                    ") does not validate against the collection schema, " + *error,
-                line->text);
-          }
-        }
-        if (options.raw_output) {
-          printer.stage_line(line->text);  // the raw view shows messages as they arrive
-          printer.commit();
-        } else {
-          printer.stage_document(prefixes_[b], captured.doc);
-        }
-        ++pending_docs;
-        progress_.document(line->text.size());
-        continue;
-      }
-      if (scanned == CapturedScanner::Result::invalid) {
-        conformance.violation(scanner_.problem().rule, line->number, scanner_.problem().message,
-                              line->text);
-        continue;  // lenient: skip the message
-      }
+    if (phase == Phase::streaming && scan_captured(*line, false)) {
+      continue;  // (lenient: an invalid message is skipped)
     }
 
     auto response = parse_response(*line, kCaptureResponseKinds, conformance);
@@ -148,16 +157,15 @@ CaptureSessionResult CaptureSession::run(const CaptureDef& capture,
           "the first response to open must be `opened`, got `" + response->kind + "`", line->text);
       // Lenient: carry on as if `opened` had been sent; re-handle this line below.
       if (response->kind == "captured") {
-        auto scanned = scanner_.scan(*line, captured);
-        if (scanned == CapturedScanner::Result::captured && captured.binding < prefixes_.size()) {
-          printer.stage_document(prefixes_[static_cast<std::size_t>(captured.binding)],
-                                 captured.doc);
-          ++pending_docs;
-        }
+        scan_captured(*line, true);
         continue;
       }
     }
 
+    if (response->kind == "captured" && phase == Phase::streaming) {
+      scan_captured(*line, true);
+      continue;
+    }
     if (response->kind == "checkpoint") {
       auto checkpoint = check_checkpoint(*response, conformance);
       if (checkpoint) {

@@ -78,10 +78,12 @@ std::string CapturedScanner::find_missing_key_slow(std::string_view doc,
   return {};
 }
 
-CapturedScanner::Result CapturedScanner::scan(const flow::Line& line, Captured& out) {
+CapturedScanner::Result CapturedScanner::scan(const flow::Line& line,
+                                              Captured& out,
+                                              bool any_spelling) {
   // Cheap pre-check: anything that does not start like a captured message is cold path.
   std::string_view text = line.text;
-  if (text.size() < 14 || text.substr(0, 12) != R"({"captured":)") {
+  if (!any_spelling && (text.size() < 14 || text.substr(0, 12) != R"({"captured":)")) {
     return Result::other;
   }
   od::document doc;

@@ -43,7 +43,9 @@ class CapturedScanner {
 
   explicit CapturedScanner(std::vector<std::vector<std::string>> key_pointers);
 
-  Result scan(const flow::Line& line, Captured& out);
+  /// `any_spelling`: skip the fast `{"captured":` prefix test (for lines the cold path already
+  /// identified as `captured`, e.g. with whitespace or the proto spelling of a field).
+  Result scan(const flow::Line& line, Captured& out, bool any_spelling = false);
   [[nodiscard]] const Problem& problem() const { return problem_; }
 
  private:

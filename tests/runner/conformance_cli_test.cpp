@@ -163,6 +163,15 @@ TEST(ExplicitAcknowledgements, EachCommittedCheckpointIsAcknowledged) {
             "[\"connectorState\",{\"updated\":{\"cursor\":2},\"mergePatch\":true}]\n");
 }
 
+TEST(ValidSpellings, WhitespaceFieldOrderAndProtoNamesAreAccepted) {
+  ScratchDir dir;
+  auto run =
+      run_flow_local({"preview", "--source", broken_connector_catalog(dir, "unusual_spelling")});
+  EXPECT_EQ(run.exit_code, 0) << run.stderr_text;
+  EXPECT_EQ(run.stdout_text,
+            "[\"test/a\",{\"id\": 1, \"name\": \"one\"}]\n[\"test/a\",{\"id\": 2}]\n");
+}
+
 TEST(ConnectorFailures, CrashReportsExitStatusAndLastLog) {
   ScratchDir dir;
   auto run = run_flow_local({"preview", "--source", broken_connector_catalog(dir, "crashes")});
