@@ -33,6 +33,9 @@ class OutputSink final : public ReadSink {
   flow::capture::Output& out_;
 };
 
+/// How often the stop watcher looks: short, since joining it waits up to this long.
+constexpr std::chrono::milliseconds kStopPoll{10};
+
 /// Stops the tap when the session is asked to stop (stdin EOF, SIGTERM). It runs on its own
 /// thread because the reading thread may be blocked on the tap's stdout.
 class StopWatcher {
@@ -42,7 +45,7 @@ class StopWatcher {
               std::chrono::milliseconds grace)
       : thread_([this, &out, &child, grace] {
           while (!done_.load()) {
-            if (out.wait_for_stop(std::chrono::milliseconds(100))) {
+            if (out.wait_for_stop(kStopPoll)) {
               flow::log::info("stopping the tap", {{"pid", child.pid()}});
               child.stop(grace);
               return;
