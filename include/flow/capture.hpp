@@ -9,6 +9,7 @@
 #include <flow/error.hpp>
 #include <flow/json_util.hpp>
 #include <flow/protocol/common.hpp>
+#include <initializer_list>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -155,6 +156,11 @@ class Output {
   /// Emits one document for binding `binding`. `doc_json` must be a compact JSON object
   /// with no newline (as simdjson's to_json_string or nlohmann's dump() produce).
   void captured(std::uint32_t binding, std::string_view doc_json);
+  /// Emits one document given as consecutive pieces whose concatenation is the document, so
+  /// a shim can splice fields into a raw document without first copying it:
+  ///   out.captured(0, {R"({"a":1)", R"(,"_meta":{"op":"u"}})"});
+  /// Documents past the output buffer's size skip the buffer and go out with one writev.
+  void captured(std::uint32_t binding, std::initializer_list<std::string_view> pieces);
   /// The convenient path: serialises `doc` (exactly an nlohmann::json, so that strings and
   /// literals always take the raw overload above).
   void captured(std::uint32_t binding, const std::same_as<nlohmann::json> auto& doc) {
@@ -190,6 +196,7 @@ class Output {
   std::size_t docs_since_checkpoint_ = 0;
   std::uint64_t checkpoints_ = 0;
   std::string scratch_;
+  std::string header_;
 };
 
 // ---- Connector ---------------------------------------------------------------------------

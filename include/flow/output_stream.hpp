@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -39,6 +40,10 @@ class OutputStream {
   }
   /// Writes every pending byte. Throws flow::Error if the fd fails (e.g. EPIPE).
   void flush();
+  /// Flushes, then writes `pieces` straight to the fd (one writev, no copy): for messages
+  /// too large to be worth buffering, such as a 100 MB document.
+  void write_direct(std::span<const std::string_view> pieces);
+  [[nodiscard]] std::size_t flush_threshold() const noexcept { return flush_threshold_; }
 
  private:
   int fd_;

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <flow/error.hpp>
 #include <thread>
+#include <vector>
 
 #include "capture/session.hpp"
 
@@ -37,16 +38,46 @@ void Output::check_binding(std::uint32_t binding) const {
 }
 
 void Output::captured(std::uint32_t binding, std::string_view doc_json) {
+  captured(binding, {doc_json});
+}
+
+void Output::captured(std::uint32_t binding, std::initializer_list<std::string_view> pieces) {
   check_binding(binding);
-  require_compact_object(doc_json, "a captured document");
-  auto& buffer = session_.out().buffer();
-  buffer.append(R"({"captured":{"binding":)");
-  append_uint(buffer, binding);
-  buffer.append(R"(,"doc":)");
-  buffer.append(doc_json);
-  buffer.append("}}\n");
+  std::size_t size = 0;
+  for (const auto piece : pieces) {
+    if (std::memchr(piece.data(), '\n', piece.size()) != nullptr) {
+      throw Error("a captured document must be compact JSON (it contains a newline)");
+    }
+    size += piece.size();
+  }
+  if (pieces.size() == 0 || pieces.begin()->empty() || pieces.begin()->front() != '{') {
+    throw Error("a captured document must be a JSON object");
+  }
+  auto& stream = session_.out();
+  char digits[12];
+  const auto end = std::to_chars(std::begin(digits), std::end(digits), binding).ptr;
+  const std::string_view binding_text(digits, static_cast<std::size_t>(end - digits));
+  if (size >= stream.flush_threshold()) {
+    // A huge document: no copy into the buffer, it goes out as it is.
+    header_.assign(R"({"captured":{"binding":)").append(binding_text).append(R"(,"doc":)");
+    std::vector<std::string_view> message;
+    message.reserve(pieces.size() + 2);
+    message.emplace_back(header_);
+    message.insert(message.end(), pieces.begin(), pieces.end());
+    message.emplace_back("}}\n");
+    stream.write_direct(message);
+  } else {
+    auto& buffer = stream.buffer();
+    buffer.append(R"({"captured":{"binding":)");
+    buffer.append(binding_text);
+    buffer.append(R"(,"doc":)");
+    for (const auto piece : pieces) {
+      buffer.append(piece);
+    }
+    buffer.append("}}\n");
+    stream.maybe_flush();
+  }
   ++docs_since_checkpoint_;
-  session_.out().maybe_flush();
 }
 
 void Output::captured_json(std::uint32_t binding, const nlohmann::json& doc) {

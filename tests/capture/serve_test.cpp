@@ -88,6 +88,32 @@ TEST(CaptureServe, RejectsADocumentThatWouldBreakLineFraming) {
             std::string::npos);
 }
 
+/// Splices `_meta` into raw documents with the pieces overload, small and huge.
+class Pieces final : public fc::Connector {
+ public:
+  fc::Spec spec(const fc::SpecRequest&) override { return {}; }
+  std::vector<fc::DiscoveredBinding> discover(const fc::Discover&) override { return {}; }
+  void pull(const fc::Open&, fc::Output& out) override {
+    out.captured(0, {R"({"a":1)", R"(,"_meta":{"op":"u"}})"});
+    const std::string big = R"({"blob":")" + std::string(3u << 20, 'b') + R"(")";
+    out.captured(0, {big, R"(,"_meta":{"op":"c"}})"});
+    out.checkpoint(R"({})");
+  }
+};
+
+TEST(CaptureServe, ConcatenatesDocumentPiecesSmallAndHuge) {
+  Pieces connector;
+  const auto result = serve_input(connector, open_line({}));
+  ASSERT_EQ(result.error, "");
+  const std::string expected = std::string(R"({"opened":{}})") + "\n" +
+                               R"({"captured":{"binding":0,"doc":{"a":1,"_meta":{"op":"u"}}}})" +
+                               "\n" + R"({"captured":{"binding":0,"doc":{"blob":")" +
+                               std::string(3u << 20, 'b') + R"(","_meta":{"op":"c"}}}})" + "\n" +
+                               R"({"checkpoint":{"state":{"updated":{},"mergePatch":true}}})" +
+                               "\n";
+  EXPECT_EQ(result.output, expected);
+}
+
 TEST(CaptureServe, BuffersDocumentsUntilTheCheckpoint) {
   // Documents go out in one write at the checkpoint, not one write per document: observe
   // the pipe while pull() is between captured() and checkpoint().

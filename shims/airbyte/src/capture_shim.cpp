@@ -26,6 +26,11 @@ class OutputSink final : public ReadSink {
   void captured(std::uint32_t binding, std::string_view doc_json) override {
     out_.captured(binding, doc_json);
   }
+  void captured_spliced(std::uint32_t binding,
+                        std::string_view head,
+                        std::string_view tail) override {
+    out_.captured(binding, {head, tail});
+  }
   void checkpoint(std::string_view merge_patch_json) override {
     out_.checkpoint(merge_patch_json, true);
   }

@@ -189,21 +189,18 @@ bool ReadTranslator::handle_record(od::document& doc, const flow::Line& line) {
 }
 
 void ReadTranslator::emit_document(std::uint32_t binding, std::string_view data) {
-  // `data` is a whole object, "{…}": splice `_meta` in before its closing brace.
+  // `data` is a whole object, "{…}": splice `_meta` in before its closing brace. The record
+  // itself is passed on as it is (no copy); only the small `_meta` tail is built here.
   std::string_view body = data.substr(0, data.size() - 1);
   const bool empty = trim(body.substr(1)).empty();
-  doc_scratch_.assign(body);
-  doc_scratch_ += empty ? R"("_meta":{"op":"u")" : R"(,"_meta":{"op":"u")";
+  doc_scratch_.assign(empty ? R"("_meta":{"op":"u")" : R"(,"_meta":{"op":"u")");
   if (bindings_[binding].row_id != RowIdMode::none) {
     doc_scratch_ += R"(,"row_id":)";
     append_number(doc_scratch_, row_ids_[binding]++);
   }
   doc_scratch_ += "}}";
-  sink_.captured(binding, doc_scratch_);
+  sink_.captured_spliced(binding, body, doc_scratch_);
   ++records_;
-  if (doc_scratch_.capacity() > kScratchKeep) {
-    std::string().swap(doc_scratch_);
-  }
 }
 
 void ReadTranslator::emit_document_with_upstream_meta(std::uint32_t binding,

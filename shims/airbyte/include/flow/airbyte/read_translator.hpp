@@ -43,6 +43,16 @@ class ReadSink {
   ReadSink& operator=(ReadSink&&) = delete;
   virtual ~ReadSink() = default;
   virtual void captured(std::uint32_t binding, std::string_view doc_json) = 0;
+  /// One document given as two consecutive pieces (the document is head + tail), so a raw
+  /// record never has to be copied just to splice `_meta` into it. The default joins them.
+  virtual void captured_spliced(std::uint32_t binding,
+                                std::string_view head,
+                                std::string_view tail) {
+    std::string joined;
+    joined.reserve(head.size() + tail.size());
+    joined.append(head).append(tail);
+    captured(binding, joined);
+  }
   /// A checkpoint whose state is a merge patch.
   virtual void checkpoint(std::string_view merge_patch_json) = 0;
 };
