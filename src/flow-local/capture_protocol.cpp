@@ -165,8 +165,11 @@ std::vector<std::string> resource_path_of(const nlohmann::json& resource_config,
   for (const auto& ptr : pointers) {
     const auto* value = flow::json::find_pointer(resource_config, ptr);
     if (value == nullptr || value->is_null()) {
-      out.emplace_back();
-    } else if (value->is_string()) {
+      // An absent value is skipped, as flow::capture::resource_path() does and as Estuary's
+      // Airbyte shims answer (`[namespace?, stream]`).
+      continue;
+    }
+    if (value->is_string()) {
       out.push_back(value->get<std::string>());
     } else {
       out.push_back(value->dump());

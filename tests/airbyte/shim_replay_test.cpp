@@ -167,7 +167,7 @@ TEST(AirbyteShimReplay, ValidateChecksAndResolvesBindings) {
                        .env = env,
                        .requests = request(json::array({binding("incremental")}))});
   ASSERT_TRUE(run.status.success()) << run.err;
-  EXPECT_EQ(run.out, R"({"validated":{"bindings":[{"resourcePath":["","FileRevisions"]}]}})"
+  EXPECT_EQ(run.out, R"({"validated":{"bindings":[{"resourcePath":["FileRevisions"]}]}})"
                      "\n");
 
   // A binding the source does not have, and an unsupported sync mode.

@@ -140,9 +140,10 @@ std::vector<flow::capture::ValidatedBinding> CaptureShim::validate(
       validated.push_back({});
       continue;
     }
-    // The values at resourcePathPointers (/namespace, /stream), an absent namespace as "",
-    // which is how the runtime computes resource paths from the pointers.
-    validated.push_back({std::vector<std::string>{rc.ns, rc.stream}});
+    // The values at resourcePathPointers (/namespace, /stream); an absent namespace is left
+    // out, as flow::capture::resource_path() does and Estuary's Airbyte shims answer.
+    validated.push_back({rc.ns.empty() ? std::vector<std::string>{rc.stream}
+                                       : std::vector<std::string>{rc.ns, rc.stream}});
     const nlohmann::json* stream = nullptr;
     for (const auto& candidate : streams) {
       if (candidate.value("name", std::string()) == rc.stream &&

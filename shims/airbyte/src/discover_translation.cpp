@@ -285,8 +285,10 @@ DiscoverResult translate_catalog(const nlohmann::json& catalog, const DiscoverOp
     if (!ns.empty()) {
       binding.resource_config["namespace"] = ns;
     }
-    // The values at resourcePathPointers (/namespace, /stream); an absent namespace is "".
-    binding.resource_path = {ns, name};
+    // The values at resourcePathPointers (/namespace, /stream); an absent namespace is left
+    // out, as flow::capture::resource_path() does.
+    binding.resource_path =
+        ns.empty() ? std::vector<std::string>{name} : std::vector<std::string>{ns, name};
 
     std::string disable_reason;
     try {
