@@ -33,7 +33,7 @@ class LineReader {
   explicit LineReader(int fd, std::size_t block_size = 1 << 20);
 
   /// Makes next() give up (return nullopt, with cancelled() true) when `cancelled` returns
-  /// true. While set, the reader waits for input with poll() in short slices (100 ms) and
+  /// true. While set, the reader waits for input with poll() in short slices (20 ms) and
   /// asks `cancelled` between them, so another thread or a signal can stop a blocked read.
   void set_cancel(std::function<bool()> cancelled) { cancelled_ = std::move(cancelled); }
   [[nodiscard]] bool cancelled() const noexcept { return was_cancelled_; }

@@ -10,6 +10,12 @@
 
 namespace flow {
 
+namespace {
+// How long a cancellable read waits before asking again; it bounds how late a session notices
+// that it is over (a session end waits for its stdin reader).
+constexpr int kCancelPollMs = 20;
+}  // namespace
+
 LineReader::LineReader(int fd, std::size_t block_size)
     : fd_(fd), block_size_(block_size), buffer_(block_size + kLinePadding) {}
 
@@ -32,7 +38,7 @@ bool LineReader::fill() {
         return false;
       }
       pollfd pfd{.fd = fd_, .events = POLLIN, .revents = 0};
-      const int ready = ::poll(&pfd, 1, 100);
+      const int ready = ::poll(&pfd, 1, kCancelPollMs);
       if (ready == 0 || (ready < 0 && errno == EINTR)) {
         continue;
       }
