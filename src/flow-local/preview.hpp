@@ -28,7 +28,7 @@ struct PreviewOptions {
   bool output_state = false;                         ///< --output-state
   nlohmann::json initial_state = nlohmann::json::object();  ///< --initial-state
   std::optional<std::string> fixture;  ///< --fixture (materializations, derivations)
-  bool packed = false;  ///< --packed: materialization keys/values as FDB tuples
+  bool packed = false;                 ///< --packed: materialization keys/values as FDB tuples
 };
 
 /// Finds the task and runs the preview for its kind. Returns the process exit code.

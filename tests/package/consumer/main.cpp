@@ -24,4 +24,6 @@ class Minimal final : public fc::Connector {
   }
 };
 
-int main(int argc, char** argv) { return fc::run<Minimal>(argc, argv); }
+int main(int argc, char** argv) {
+  return fc::run<Minimal>(argc, argv);
+}
