@@ -167,6 +167,12 @@ bool ReadTranslator::handle_record(od::document& doc, const flow::Line& line) {
   if (!has_stream || !has_data) {
     return false;  // the cold path explains what is wrong
   }
+  // On-Demand skipped over `data` without checking it: walk it once before it is spliced
+  // raw, so a corrupt record never reaches the runtime (the cold path logs the line).
+  const auto data_offset = static_cast<std::size_t>(data.data() - line.text.data());
+  if (!validator_.valid_object(data, line.capacity - data_offset)) {
+    return false;
+  }
 
   auto binding = find_binding(ns, stream);
   if (!binding) {

@@ -3,10 +3,10 @@
 
 #include <simdjson.h>
 
+#include <common/json_validator.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <flow/line_reader.hpp>
-#include <flow/singer/json_validator.hpp>
 #include <flow/singer/state.hpp>
 #include <flow/singer/version_tracker.hpp>
 #include <functional>
@@ -148,7 +148,7 @@ class ReadTranslator {
 
   simdjson::ondemand::parser parser_;
   simdjson::ondemand::parser key_parser_;
-  JsonValidator validator_;
+  flow::shims::JsonValidator validator_;
   std::string scratch_;
   std::string key_scratch_;
   std::string last_stream_;

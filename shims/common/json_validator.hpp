@@ -11,9 +11,9 @@
 /// fine), so a record is walked once, touching every key and value.
 ///
 /// Example:
-///   flow::singer::JsonValidator validator;
+///   flow::shims::JsonValidator validator;
 ///   if (!validator.valid_object(record, capacity)) throw flow::Error("record is not valid JSON");
-namespace flow::singer {
+namespace flow::shims {
 
 class JsonValidator {
  public:
@@ -25,4 +25,4 @@ class JsonValidator {
   simdjson::ondemand::parser parser_;
 };
 
-}  // namespace flow::singer
+}  // namespace flow::shims

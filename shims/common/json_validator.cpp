@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <flow/singer/json_validator.hpp>
+#include <common/json_validator.hpp>
 
-namespace flow::singer {
+namespace flow::shims {
 
 namespace od = simdjson::ondemand;
 
@@ -80,4 +80,4 @@ bool JsonValidator::valid_object(std::string_view text, std::size_t capacity) {
   return valid_object_body(object);
 }
 
-}  // namespace flow::singer
+}  // namespace flow::shims
