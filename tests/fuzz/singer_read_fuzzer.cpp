@@ -23,11 +23,6 @@
 
 namespace {
 
-/// FLOW_FUZZ_TOLERATE_KNOWN=1 tolerates the known findings (see regressions/ and README.md):
-/// captured documents that are not valid JSON, and nlohmann::json::parse_error escaping the
-/// translator. Long runs set it to hunt memory errors past them; the smoke run does not.
-bool tolerate_known = false;
-
 namespace fs = flow::singer;
 
 class CheckingSink final : public fs::ReadSink {
@@ -36,8 +31,7 @@ class CheckingSink final : public fs::ReadSink {
     if (binding >= 2) {
       flow::fuzz::invariant_failed("captured() for a binding that does not exist");
     }
-    if (!tolerate_known &&
-        (doc.find('\n') != std::string_view::npos || !nlohmann::json::accept(doc))) {
+    if (doc.find('\n') != std::string_view::npos || !nlohmann::json::accept(doc)) {
       flow::fuzz::invariant_failed("captured() a document that is not one line of valid JSON");
     }
   }
@@ -71,8 +65,6 @@ bool may_name_a_device(std::string_view input) {
 
 extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
   flow::log::init();
-  const char* tolerate = std::getenv("FLOW_FUZZ_TOLERATE_KNOWN");
-  tolerate_known = tolerate != nullptr && std::string_view(tolerate) == "1";
   return 0;
 }
 
@@ -86,10 +78,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     flow::fuzz::for_each_line(data, size,
                               [&reader](const flow::Line& line) { reader.process(line); });
     reader.finish();
-  } catch (const nlohmann::json::parse_error&) {
-    if (!tolerate_known) {
-      throw;  // a finding: the translator lets a JSON library error escape
-    }
   } catch (const flow::Error&) {
     // Documented: malformed JSON, no type, RECORD before SCHEMA, unreadable BATCH file.
   }
