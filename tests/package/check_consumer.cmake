@@ -38,7 +38,7 @@ else()
     endif()
     separate_arguments(flags UNIX_COMMAND "${flags}")
     set(binary ${WORK}/consumer-connector)
-    run(c++ ${consumer}/main.cpp -o ${binary} ${flags})
+    run(c++ ${SDK_SOURCE}/examples/source-minimal/main.cpp -o ${binary} ${flags})
   endif()
 endif()
 
