@@ -20,6 +20,7 @@
 #include "flow-local/capture_session.hpp"
 #include "flow-local/connector_process.hpp"
 #include "flow-local/document_validator.hpp"
+#include "flow-local/materialize_protocol.hpp"
 #include "flow-local/preview.hpp"
 #include "flow-local/unary_rpc.hpp"
 
@@ -263,31 +264,6 @@ void check_validated(const Response& r,
       }
     }
   }
-}
-
-/// A state update from `flushed` or `startedCommit`; nullopt when absent.
-std::optional<CheckpointState> check_state(const Response& r, Conformance& c) {
-  const auto* state = find_field(r.body, "state");
-  if (state == nullptr) {
-    return std::nullopt;
-  }
-  if (!state->is_object()) {
-    c.violation(rule::kFieldType, r.line, r.kind + ".state must be an object", r.text);
-    return std::nullopt;
-  }
-  check_fields(*state, {"updated", "mergePatch"}, r.kind + ".state", r, c);
-  CheckpointState out;
-  if (const auto* updated = find_field(*state, "updated"); updated != nullptr) {
-    out.updated = nlohmann::json::parse(updated->dump());
-  }
-  if (const auto* merge = find_field(*state, "mergePatch"); merge != nullptr) {
-    if (!merge->is_boolean()) {
-      c.violation(rule::kFieldType, r.line, r.kind + ".state.mergePatch must be a boolean", r.text);
-    } else {
-      out.merge_patch = merge->get<bool>();
-    }
-  }
-  return out;
 }
 
 // ---- Fixture ---------------------------------------------------------------------------------
@@ -657,7 +633,7 @@ SessionResult run_session(DeriveContext& dc,
                               r->text);
       }
       check_fields(r->body, {"state", "more"}, "flushed", *r, conformance);
-      if (check_state(*r, conformance) && !dc.warned_flushed_state) {
+      if (check_state_update(*r, conformance) && !dc.warned_flushed_state) {
         dc.warned_flushed_state = true;
         ctx.console.message(flow::log::Level::warn,
                             "flushed.state is ignored: like the runtime in production, "
@@ -690,7 +666,7 @@ SessionResult run_session(DeriveContext& dc,
         continue;
       }
       check_fields(r->body, {"state"}, "startedCommit", *r, conformance);
-      if (auto update = check_state(*r, conformance)) {
+      if (auto update = check_state_update(*r, conformance)) {
         if (update->merge_patch) {
           flow::json::merge_patch(state, update->updated);
         } else {
