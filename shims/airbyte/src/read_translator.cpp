@@ -272,6 +272,16 @@ void ReadTranslator::handle_cold(const flow::Line& line) {
     warn_non_json(line, "ignoring a line of the child's stdout that is not an Airbyte message");
     return;
   }
+  try {
+    handle_cold_message(message, line);
+  } catch (const nlohmann::json::exception& e) {
+    // A field of the wrong type (a string `control`, a numeric `type`, ...): the message is
+    // malformed, so it is skipped and logged like a line that is not JSON at all.
+    warn_non_json(line, std::string("ignoring a malformed Airbyte message (") + e.what() + ")");
+  }
+}
+
+void ReadTranslator::handle_cold_message(const nlohmann::json& message, const flow::Line& line) {
   auto type_it = message.find("type");
   const std::string type =
       type_it != message.end() && type_it->is_string() ? type_it->get<std::string>() : "";

@@ -109,6 +109,7 @@ class ReadTranslator {
  private:
   bool handle_record(simdjson::ondemand::document& doc, const flow::Line& line);
   void handle_cold(const flow::Line& line);
+  void handle_cold_message(const nlohmann::json& message, const flow::Line& line);
   void handle_state(const nlohmann::json& state);
   void emit_document(std::uint32_t binding, std::string_view data);
   void emit_document_with_upstream_meta(std::uint32_t binding, std::string_view data);
