@@ -5,10 +5,13 @@
 //  1. Output::captured() throughput: 1 M documents of ~375 bytes (the size of the records in
 //     ../shared/bench/gen_airbyte.py), a checkpoint every 1000, through capture::serve() to
 //     /dev/null, against the floor: a buffered fwrite() of exactly the same output bytes.
-//  2. Wall time from process start to the spec response, for the hello-world connector, and
-//     for a Python process that imports json and prints the same response.
+//  2. Wall time from process start to the spec response, for the hello-world connector and for
+//     flow-airbyte-shim (whose spec runs its Airbyte source, here bench/airbyte-shim/cat_source.sh
+//     under /bin/sh, as a child), against a Python process that imports json and prints the
+//     same response.
 //
-// Build with the release preset and run: build/release/bin/bench-capture
+// Build with the release preset and run: build/release/bin/bench-capture [DOCS] [SPEC_ROUNDS]
+// (defaults 1000000 and 21). Besides its own lines it prints bench/run's ROW lines.
 // Absolute figures depend on the machine; the ratios, measured in the same run, are the result.
 
 #include <fcntl.h>
@@ -24,18 +27,19 @@
 #include <thread>
 #include <vector>
 
+#include "row.hpp"
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
 namespace fc = flow::capture;
 
-constexpr std::size_t kDocs = 1'000'000;
 constexpr std::size_t kCheckpointEvery = 1000;
 
-std::vector<std::string> make_documents() {
+std::vector<std::string> make_documents(std::size_t count) {
   std::vector<std::string> docs;
-  docs.reserve(kDocs);
-  for (std::size_t i = 0; i < kDocs; ++i) {
+  docs.reserve(count);
+  for (std::size_t i = 0; i < count; ++i) {
     std::string doc = R"({"id":)" + std::to_string(i) + R"(,"name":"user-)" +
                       std::to_string(i % 9973) + R"(","email":"user)" + std::to_string(i) +
                       R"(@example.com","updated_at":"2024-01-01T00:00:00Z","score":)" +
@@ -144,8 +148,14 @@ double median(std::vector<double> values) {
 
 }  // namespace
 
-int main() {
-  const auto docs = make_documents();
+int main(int argc, char** argv) {
+  const std::size_t doc_total = argc > 1 ? std::stoul(argv[1]) : 1'000'000;
+  const int spec_rounds = argc > 2 ? std::stoi(argv[2]) : 21;
+  if (doc_total == 0 || spec_rounds <= 0) {
+    std::fprintf(stderr, "usage: bench-capture [DOCS > 0] [SPEC_ROUNDS > 0]\n");
+    return 2;
+  }
+  const auto docs = make_documents(doc_total);
   std::size_t bytes = 0;
   for (const auto& doc : docs) {
     bytes += doc.size() + 36;
@@ -166,14 +176,18 @@ int main() {
   const std::string python = access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
   std::vector<double> hello;
   std::vector<double> python_ms;
-  for (int round = 0; round < 21; ++round) {
+  std::vector<double> airbyte_ms;
+  for (int round = 0; round < spec_rounds; ++round) {
     hello.push_back(spec_wall_ms({FLOW_HELLO_WORLD_BIN}));
     // The system interpreter, not a version-manager shim (whose own start-up would dominate).
     python_ms.push_back(spec_wall_ms({python, "-c", python_spec}));
+#ifdef FLOW_AIRBYTE_SHIM_BIN
+    airbyte_ms.push_back(spec_wall_ms({FLOW_AIRBYTE_SHIM_BIN, "--", FLOW_AIRBYTE_CAT_SOURCE}));
+#endif
   }
 
   std::printf("%-52s %12s %12s %8s\n", "measure", "sdk", "baseline", "ratio");
-  const auto doc_count = static_cast<double>(kDocs);
+  const auto doc_count = static_cast<double>(doc_total);
   const auto byte_count = static_cast<double>(bytes);
   std::printf("%-52s %10.0f/s %10.0f/s %7.2fx  (target <= 1.5x time)\n",
               "captured(): 1M docs x ~375 B vs buffered fwrite", doc_count / sdk_best,
@@ -183,5 +197,39 @@ int main() {
   std::printf("%-52s %9.2f ms %9.2f ms %7.2fx  (target <= 10 ms)\n",
               "spec response from process start vs python3 json", median(hello), median(python_ms),
               median(hello) / median(python_ms));
+  if (!airbyte_ms.empty()) {
+    std::printf("%-52s %9.2f ms %9.2f ms %7.2fx\n",
+                "flow-airbyte-shim spec (sh child) vs python3 json", median(airbyte_ms),
+                median(python_ms), median(airbyte_ms) / median(python_ms));
+  }
+
+  namespace fb = flow::bench;
+  const std::string docs_label = doc_total == 1'000'000 ? "1 M" : std::to_string(doc_total);
+  fb::row({.measure = "capture: `captured()`, " + docs_label + " docs of ~375 B through `serve()`",
+           .figure = doc_count / sdk_best / 1e6,
+           .unit = "M docs/s",
+           .statistic = "best of 5",
+           .baseline = "buffered `fwrite` of the same bytes",
+           .baseline_figure = doc_count / floor_best / 1e6,
+           .target = ">= 0.67x (time <= 1.5x)"});
+  const std::string spec_stat = "median of " + std::to_string(spec_rounds);
+  const std::string python_label = "`" + python + "` importing json, printing the response";
+  fb::row({.measure = "capture: spec response from process start, hello world",
+           .figure = median(hello),
+           .unit = "ms",
+           .statistic = spec_stat,
+           .baseline = python_label,
+           .baseline_figure = median(python_ms),
+           .target = "figure <= 10 ms"});
+  if (!airbyte_ms.empty()) {
+    fb::row({.measure = "capture: spec response from process start, `flow-airbyte-shim` (its "
+                        "source: a `sh` script)",
+             .figure = median(airbyte_ms),
+             .unit = "ms",
+             .statistic = spec_stat,
+             .baseline = python_label,
+             .baseline_figure = median(python_ms),
+             .target = "-"});
+  }
   return 0;
 }

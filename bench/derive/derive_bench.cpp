@@ -13,6 +13,7 @@
 //     means as fast as the ceiling, the target is >= 0.5.
 //
 // Build with the release preset and run: build/release/bin/bench-derive [N]
+// Besides its own lines it prints bench/run's ROW line.
 
 #include <fcntl.h>
 #include <simdjson.h>
@@ -30,6 +31,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "row.hpp"
 
 extern char** environ;
 
@@ -160,5 +163,13 @@ int main(int argc, char** argv) {
   std::printf("derive pass-through (SDK):     %.3f s  %.1f MB/s in, %.0f docs/s\n", best_derive,
               megabytes(reads) / best_derive, docs_per_s);
   std::printf("ratio (limit_shim / derive):   %.2fx  (target >= 0.5)\n", best_shim / best_derive);
+  flow::bench::row(
+      {.measure = "derive: pass-through read -> publish, " + std::to_string(records) + " documents",
+       .figure = docs_per_s / 1e6,
+       .unit = "M docs/s",
+       .statistic = "best of 3",
+       .baseline = "`limit_shim`, same documents",
+       .baseline_figure = static_cast<double>(records) / best_shim / 1e6,
+       .target = ">= 0.5x"});
   return 0;
 }

@@ -10,6 +10,7 @@
 #   no-validate flow-local --no-validate preview        (envelope, binding, key checks, printing)
 #   validate    flow-local preview                      (+ JSON-schema validation per document)
 # and prints each as a ratio to the baseline. Target: no-validate <= 1.3x.
+# Besides its own lines it prints bench/run's ROW lines (format: the top of bench/run).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -57,3 +58,11 @@ printf '  %-28s %7s %7s %8s %8s\n' "" "wall s" "cpu s" "wall x" "cpu x"
 printf '  %-28s %7.3f %7.3f %8.2f %8.2f\n' "baseline: cat | cat" "$base_w" "$base_c" 1 1
 printf '  %-28s %7.3f %7.3f %8.2f %8.2f\n' "preview --no-validate" "$fast_w" "$fast_c" "$(ratio "$fast_w" "$base_w")" "$(ratio "$fast_c" "$base_c")"
 printf '  %-28s %7.3f %7.3f %8.2f %8.2f\n' "preview (schema validation)" "$full_w" "$full_c" "$(ratio "$full_w" "$base_w")" "$(ratio "$full_c" "$base_c")"
+row() { printf 'ROW\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@"; }
+label="$docs documents, $(printf '%.0f' "$mb") MiB"
+row "flow-local: \`preview --no-validate\`, $label, CPU (incl. connector)" "$fast_c" "s CPU" "best of 3" \
+  "\`cat | cat\` of the connector's stdout" "$base_c" "<= 1.3x"
+row "flow-local: the same, wall time" "$fast_w" "s" "best of 3" \
+  "\`cat | cat\` of the connector's stdout" "$base_w" "-"
+row "flow-local: \`preview\` with schema validation, CPU" "$full_c" "s CPU" "best of 3" \
+  "\`cat | cat\` of the connector's stdout" "$base_c" "-"

@@ -11,7 +11,8 @@ Writes a Singer transcript (gen_singer.py) and the Airbyte transcript of the sam
     every response read and dropped
 and prints the ratio (ceiling time / shim time; 1.0 = as fast as the ceiling) and the shim's
 peak RSS, for the full transcript and for a quarter of it (flat memory: the RSS should not grow
-with the input).
+with the input). Besides its own lines it prints bench/run's ROW lines (format: the top of
+bench/run).
 """
 import json
 import os
@@ -76,6 +77,13 @@ def run_shim(shim_bin, transcript, workdir):
     return elapsed, usage.ru_maxrss, docs, checkpoints
 
 
+def row(measure, figure, unit, statistic, baseline="-", baseline_figure=None, target="-"):
+    """One line of bench/run's table: ROW, then tab-separated fields."""
+    fields = [measure, "%.4g" % figure, unit, statistic, baseline,
+              "-" if baseline_figure is None else "%.4g" % baseline_figure, target]
+    print("\t".join(["ROW"] + fields), flush=True)
+
+
 def main():
     shim_bin, limit_bin = sys.argv[1], sys.argv[2]
     records = int(sys.argv[3]) if len(sys.argv) > 3 else 264313  # ~100 MB
@@ -107,6 +115,14 @@ def main():
                                       rss / 1024.0, checkpoints))
         growth = results["full"][2] / results["quarter"][2]
         print("RSS full / quarter = %.2f (flat memory: close to 1)" % growth)
+        limit, shim, rss, _ = results["full"]
+        row("Singer shim: `flow-singer-shim` read, %d records (%.0f MB, `cat` tap)"
+            % (records, sizes["full"][0] / 1e6), records / shim / 1e3, "k records/s", "best of 3",
+            "`limit_shim` on the Airbyte transcript of the same records", records / limit / 1e3,
+            ">= 0.5x")
+        row("Singer shim: peak RSS, %d records" % records, rss / 1024.0, "MiB", "max of 3",
+            "the same on a quarter of the records", results["quarter"][2] / 1024.0,
+            "flat: ~1x")
 
 
 if __name__ == "__main__":
