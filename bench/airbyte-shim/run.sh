@@ -80,17 +80,8 @@ run_baseline() {
   echo "$(elapsed_since "$start") $(cat "$work/time")"
 }
 
-best() {  # best (lowest) time of 3 runs of "$@"
-  local best_time="" line t
-  for _ in 1 2 3; do
-    line=$("$@")
-    t=${line%% *}
-    if [[ -z "$best_time" ]] || awk "BEGIN{exit !($t < $best_time)}"; then
-      best_time=$t
-    fi
-  done
-  echo "$best_time"
-}
+# The lower of two times; "" (no time yet) loses.
+min_time() { awk -v a="$1" -v b="$2" 'BEGIN { print (a == "" || b + 0 < a + 0) ? b : a }'; }
 
 # `cat transcript | cat`, stdout to /dev/null; prints "<seconds> <max RSS KiB>" of the pipeline.
 run_cat_pipe() {
@@ -99,14 +90,18 @@ run_cat_pipe() {
   echo "$(elapsed_since "$start") $(cat "$work/time")"
 }
 
-echo "== $((bytes / 1000000)) MB: best of 3"
-t_cat=$(best run_baseline "$work/ab.jsonl" cat)
-t_pipe=$(best run_cat_pipe "$work/ab.jsonl")
-t_limit=$(best run_baseline "$work/ab.jsonl" "$limit_shim")
-t_dom=$(best run_baseline "$work/ab.jsonl" "$limit_dom")
-t_shim=$(best run_shim "$work/ab.jsonl")
-t_py=$(run_baseline "$work/ab.jsonl" python3 "$shared/py_shim.py")
-t_py=${t_py%% *}
+# Three rounds, each running every program once (so a change in the machine's load hits them
+# alike); each program's best (lowest) time counts.
+echo "== $((bytes / 1000000)) MB: best of 3 interleaved rounds"
+t_cat="" t_pipe="" t_limit="" t_dom="" t_shim="" t_py=""
+for _ in 1 2 3; do
+  line=$(run_baseline "$work/ab.jsonl" cat); t_cat=$(min_time "$t_cat" "${line%% *}")
+  line=$(run_cat_pipe "$work/ab.jsonl"); t_pipe=$(min_time "$t_pipe" "${line%% *}")
+  line=$(run_baseline "$work/ab.jsonl" "$limit_shim"); t_limit=$(min_time "$t_limit" "${line%% *}")
+  line=$(run_baseline "$work/ab.jsonl" "$limit_dom"); t_dom=$(min_time "$t_dom" "${line%% *}")
+  line=$(run_shim "$work/ab.jsonl"); t_shim=$(min_time "$t_shim" "${line%% *}")
+  line=$(run_baseline "$work/ab.jsonl" python3 "$shared/py_shim.py"); t_py=$(min_time "$t_py" "${line%% *}")
+done
 
 run_shim "$work/ab.jsonl" "$work/shim.out" > /dev/null  # once more, to check its output
 captured=$(grep -c '"captured"' "$work/shim.out" || true)
@@ -131,7 +126,7 @@ row "Airbyte shim: \`flow-airbyte-shim\` read, $size_label (\`cat\` child)" "$(m
 row "Airbyte shim: the same" "$(mbps "$t_shim")" MB/s "best of 3" \
   "\`limit_dom\` (simdjson DOM parse + minify)" "$(mbps "$t_dom")" "-"
 row "Airbyte shim: the same" "$(mbps "$t_shim")" MB/s "best of 3" \
-  "\`py_shim.py\` (1 run)" "$(mbps "$t_py")" ">= 20x"
+  "\`py_shim.py\` ($(python3 --version 2>&1))" "$(mbps "$t_py")" ">= 20x"
 row "Airbyte shim: the same" "$(mbps "$t_shim")" MB/s "best of 3" \
   "\`cat | cat\` of the transcript" "$(mbps "$t_pipe")" "-"
 

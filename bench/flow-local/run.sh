@@ -5,7 +5,8 @@
 #   bench/flow-local/run.sh [FLOW_LOCAL_BIN] [DOCS]
 #
 # Builds the release preset (build/release) unless FLOW_LOCAL_BIN is given, generates a
-# transcript of DOCS captured documents (default 400000, ~130 MB), and times, best of 3:
+# transcript of DOCS captured documents (default 400000, ~130 MB), and times, best of 3
+# interleaved rounds:
 #   baseline    cat transcript | cat > /dev/null        (reading the connector's raw stdout)
 #   no-validate flow-local --no-validate preview        (envelope, binding, key checks, printing)
 #   validate    flow-local preview                      (+ JSON-schema validation per document)
@@ -30,27 +31,30 @@ sed -e "s#@CONNECTOR@#$here/replay_connector.sh#" -e "s#@TRANSCRIPT@#$work/trans
   "$here/bench.flow.yaml.in" > "$work/bench.flow.yaml"
 bytes=$(wc -c < "$work/transcript.jsonl")
 
-# best of 3: "wall cpu" seconds of a shell command (cpu = user+sys of everything it ran,
-# connector included; steadier than wall time on a busy machine). bash's `time` keyword gives
+# "wall cpu" seconds of a shell command (cpu = user+sys of everything it ran, connector
+# included; steadier than wall time on a busy machine). bash's `time` keyword gives
 # milliseconds where /usr/bin/time gives hundredths.
-best() {
-  cmd=$1; best_w=""; best_c=""
-  for _ in 1 2 3; do
-    set -- $( { TIMEFORMAT='%3R %3U %3S'; time sh -c "$cmd" >/dev/null; } 2>&1 | tail -1)
-    w=$1; c=$(echo "$2 + $3" | bc -l)
-    if [ -z "$best_w" ] || [ "$(echo "$w < $best_w" | bc -l)" = 1 ]; then best_w=$w; fi
-    if [ -z "$best_c" ] || [ "$(echo "$c < $best_c" | bc -l)" = 1 ]; then best_c=$c; fi
-  done
-  echo "$best_w $best_c"
+measure() {
+  { TIMEFORMAT='%3R %3U %3S'; time sh -c "$1" >/dev/null; } 2>&1 | tail -1 |
+    awk '{ printf "%.3f %.3f\n", $1, $2 + $3 }'
 }
+min_time() { awk -v a="$1" -v b="$2" 'BEGIN { print (a == "" || b + 0 < a + 0) ? b : a }'; }
 
 # Sanity: every document comes out.
 out_lines=$("$flow_local" --no-validate preview --source "$work/bench.flow.yaml" | wc -l)
 [ "$out_lines" -eq "$docs" ] || { echo "expected $docs output lines, got $out_lines" >&2; exit 1; }
 
-set -- $(best "cat '$work/transcript.jsonl' | cat > /dev/null"); base_w=$1; base_c=$2
-set -- $(best "'$flow_local' --no-validate preview --source '$work/bench.flow.yaml' > /dev/null"); fast_w=$1; fast_c=$2
-set -- $(best "'$flow_local' preview --source '$work/bench.flow.yaml' > /dev/null"); full_w=$1; full_c=$2
+# Three rounds, each running every command once (a change in the machine's load hits them
+# alike); the best (lowest) wall and cpu time of each command count.
+base_cmd="cat '$work/transcript.jsonl' | cat > /dev/null"
+fast_cmd="'$flow_local' --no-validate preview --source '$work/bench.flow.yaml' > /dev/null"
+full_cmd="'$flow_local' preview --source '$work/bench.flow.yaml' > /dev/null"
+base_w="" base_c="" fast_w="" fast_c="" full_w="" full_c=""
+for _ in 1 2 3; do
+  set -- $(measure "$base_cmd"); base_w=$(min_time "$base_w" "$1"); base_c=$(min_time "$base_c" "$2")
+  set -- $(measure "$fast_cmd"); fast_w=$(min_time "$fast_w" "$1"); fast_c=$(min_time "$fast_c" "$2")
+  set -- $(measure "$full_cmd"); full_w=$(min_time "$full_w" "$1"); full_c=$(min_time "$full_c" "$2")
+done
 
 mb=$(echo "$bytes / 1048576" | bc -l)
 ratio() { echo "if ($2 > 0) $1 / $2 else 0" | bc -l; }
