@@ -11,6 +11,7 @@ build_packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libyaml-cpp-dev libvalijson-dev libsqlite3-dev zlib1g-dev libcurl4-openssl-dev
   protobuf-compiler libprotobuf-dev
+  patchelf
   clang-format clang-tidy clang libclang-rt-14-dev
 )
 runtime_packages=(libsimdjson14 libspdlog1.10 libfmt9 libyaml-cpp0.7 libsqlite3-0 zlib1g libcurl4 ca-certificates)
