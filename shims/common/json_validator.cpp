@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#include <common/json_depth.hpp>
 #include <common/json_validator.hpp>
 
 namespace flow::shims {
@@ -7,23 +8,28 @@ namespace od = simdjson::ondemand;
 
 namespace {
 
-bool valid_value(od::value value);
+// `depth` counts the arrays and objects around the value; beyond kMaxJsonDepth the walk
+// stops (On-Demand itself does not bound it, and each level is a stack frame here).
+bool valid_value(od::value value, std::size_t depth);
 
-bool valid_object_body(od::object object) {
+bool valid_object_body(od::object object, std::size_t depth) {
+  if (depth > kMaxJsonDepth) {
+    return false;
+  }
   for (auto field : object) {
     std::string_view key;
     if (field.unescaped_key().get(key) != simdjson::SUCCESS) {
       return false;
     }
     od::value child;
-    if (field.value().get(child) != simdjson::SUCCESS || !valid_value(child)) {
+    if (field.value().get(child) != simdjson::SUCCESS || !valid_value(child, depth)) {
       return false;
     }
   }
   return true;
 }
 
-bool valid_value(od::value value) {
+bool valid_value(od::value value, std::size_t depth) {
   od::json_type type;
   if (value.type().get(type) != simdjson::SUCCESS) {
     return false;
@@ -31,16 +37,17 @@ bool valid_value(od::value value) {
   switch (type) {
     case od::json_type::object: {
       od::object object;
-      return value.get_object().get(object) == simdjson::SUCCESS && valid_object_body(object);
+      return value.get_object().get(object) == simdjson::SUCCESS &&
+             valid_object_body(object, depth + 1);
     }
     case od::json_type::array: {
       od::array array;
-      if (value.get_array().get(array) != simdjson::SUCCESS) {
+      if (depth + 1 > kMaxJsonDepth || value.get_array().get(array) != simdjson::SUCCESS) {
         return false;
       }
       for (auto element : array) {
         od::value child;
-        if (element.get(child) != simdjson::SUCCESS || !valid_value(child)) {
+        if (element.get(child) != simdjson::SUCCESS || !valid_value(child, depth + 1)) {
           return false;
         }
       }
@@ -77,7 +84,7 @@ bool JsonValidator::valid_object(std::string_view text, std::size_t capacity) {
   if (doc.get_object().get(object) != simdjson::SUCCESS) {
     return false;
   }
-  return valid_object_body(object);
+  return valid_object_body(object, 1);
 }
 
 }  // namespace flow::shims

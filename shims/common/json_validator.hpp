@@ -8,7 +8,8 @@
 
 /// Full validation of a JSON object before it is spliced raw into a document. simdjson
 /// On-Demand skips values it is not asked for without checking them (`{"a":tru}` skips
-/// fine), so a record is walked once, touching every key and value.
+/// fine), so a record is walked once, touching every key and value. Records nested deeper
+/// than kMaxJsonDepth (common/json_depth.hpp) are not valid: the walk recurses per level.
 ///
 /// Example:
 ///   flow::shims::JsonValidator validator;

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <common/json_depth.hpp>
 #include <optional>
 
 namespace flow::shims {
@@ -77,7 +78,7 @@ std::optional<StderrLog> parse_structured(std::string_view line) {
   if (start == std::string_view::npos || line[start] != '{') {
     return std::nullopt;
   }
-  nlohmann::json object = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+  nlohmann::json object = flow::shims::parse_json(line);
   if (!object.is_object()) {
     return std::nullopt;
   }

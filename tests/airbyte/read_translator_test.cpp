@@ -2,6 +2,7 @@
 // Unit tests of ReadTranslator: Airbyte read lines in, captured/checkpoint out.
 #include <gtest/gtest.h>
 
+#include <common/json_depth.hpp>
 #include <flow/airbyte/read_translator.hpp>
 #include <flow/error.hpp>
 #include <string>
@@ -146,6 +147,55 @@ TEST(AirbyteReadTranslator, UnknownStreamsAndMalformedLinesAreSkipped) {
   EXPECT_EQ(events.configs[0], json({{"t", "n"}}));
   ASSERT_TRUE(reader.last_error().has_value());
   EXPECT_EQ(reader.last_error()->message, "it broke");
+}
+
+TEST(ShimJsonDepth, CountsBracketsOutsideStringsOnly) {
+  using flow::shims::json_depth_within;
+  EXPECT_TRUE(json_depth_within("", 0));
+  EXPECT_TRUE(json_depth_within("[]", 1));
+  EXPECT_FALSE(json_depth_within("[[]]", 1));
+  EXPECT_TRUE(json_depth_within(R"({"a":[1],"b":{"c":2}})", 2));
+  EXPECT_FALSE(json_depth_within(R"({"a":[1],"b":{"c":[2]}})", 2));
+  EXPECT_TRUE(json_depth_within(R"({"a":"[[[{{{\"[[[\\"})", 1));
+  EXPECT_FALSE(json_depth_within(R"({"a":"\\",[[]]})", 2));
+  EXPECT_TRUE(flow::shims::parse_json(std::string(1000, '[') + std::string(1000, ']')).is_array());
+  EXPECT_TRUE(
+      flow::shims::parse_json(std::string(1001, '[') + std::string(1001, ']')).is_discarded());
+}
+
+// Fuzz finding: nlohmann::json copies and dumps recursively and the validator walk recursed
+// per level, so a line of 100k '[' overflowed the stack. Lines nested deeper than
+// kMaxJsonDepth are now skipped like lines that are not JSON; the rest of the stream goes on.
+TEST(AirbyteReadTranslator, LinesNestedTooDeeplyAreSkipped) {
+  auto arrays = [](std::size_t depth) { return std::string(depth, '[') + std::string(depth, ']'); };
+  auto objects = [](std::size_t depth) {
+    std::string text;
+    for (std::size_t i = 0; i < depth; ++i) {
+      text += R"({"a":)";
+    }
+    return text + "1" + std::string(depth, '}');
+  };
+  RecordingSink sink;
+  RecordingEvents events;
+  fa::ReadTranslator reader(bindings(), json::object(), sink, &events);
+  reader.begin_sweep();
+  const std::size_t limit = flow::shims::kMaxJsonDepth;
+  feed(reader,
+       {R"({"type":"RECORD","record":{"stream":"users","data":{"a":)" + arrays(100000) + "}}}",
+        R"({"type":"RECORD","record":{"stream":"users","data":{"_meta":)" + arrays(100000) + "}}}",
+        R"({"type":"STATE","state":{"type":"LEGACY","data":)" + objects(100000) + "}}",
+        R"({"type":"TRACE","trace":{"type":"ERROR","error":{"message":)" + arrays(100000) + "}}}",
+        R"({"type":"CONTROL","control":{"type":"CONNECTOR_CONFIG","connectorConfig":{"config":)" +
+            objects(100000) + "}}}",
+        // `data` itself is one level: limit - 1 arrays inside it reach the limit exactly.
+        R"({"type":"RECORD","record":{"stream":"users","data":{"a":)" + arrays(limit - 1) + "}}}",
+        R"({"type":"RECORD","record":{"stream":"users","data":{"a":)" + arrays(limit) + "}}}",
+        R"({"type":"RECORD","record":{"stream":"users","data":{"id":1}}})"});
+  ASSERT_EQ(sink.out.size(), 2u);
+  EXPECT_EQ(sink.out[0].substr(0, 24), R"(captured 0 {"a":[[[[[[[[)");
+  EXPECT_EQ(sink.out[1], R"(captured 0 {"id":1,"_meta":{"op":"u"}})");
+  EXPECT_TRUE(events.configs.empty());
+  EXPECT_FALSE(reader.last_error().has_value());
 }
 
 TEST(AirbyteReadTranslator, TraceErrorIsRememberedForTheFailure) {

@@ -172,6 +172,19 @@ TEST(SingerRead, FailuresNameTheLine) {
             "tap stdout line 2: \"time_extracted\" is not a string");
   // Unknown message types (the spec allows any) are skipped.
   EXPECT_EQ(run(R"({"type":"CUSTOM","x":1})"), "");
+  // Nesting deeper than kMaxJsonDepth is an error, not a stack overflow (fuzz finding).
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  EXPECT_EQ(
+      run(schema + "\n" + R"({"type":"RECORD","stream":"orders","record":{"id":)" + deep + "}}"),
+      "tap stdout line 2: the record of stream 'orders' nests arrays or objects deeper "
+      "than 1000 levels");
+  EXPECT_EQ(run(R"({"type":"STATE","value":{"a":)" + deep + "}}").substr(0, 77),
+            "tap stdout line 1: message nests arrays or objects deeper than 1000 levels: {");
+  EXPECT_EQ(run(R"({"type":"SCHEMA","stream":"orders","schema":)" + deep + "}").substr(0, 63),
+            "tap stdout line 1: message nests arrays or objects deeper than ");
+  EXPECT_EQ(run(schema + "\n" + R"({"type":"RECORD","stream":"orders","record":{"id":)" +
+                std::string(999, '[') + std::string(999, ']') + "}}"),
+            "");
 }
 
 TEST(SingerRead, KeepsUpstreamMetaAndHandlesEmptyRecords) {

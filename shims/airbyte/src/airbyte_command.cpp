@@ -2,6 +2,7 @@
 #include "airbyte_command.hpp"
 
 #include <common/child_session.hpp>
+#include <common/json_depth.hpp>
 #include <flow/airbyte/message_logging.hpp>
 #include <flow/error.hpp>
 #include <flow/log.hpp>
@@ -40,7 +41,7 @@ void run_command(
     watcher.emplace(options.stopping, *child, options.stop_grace);
   }
   while (auto line = child->next_stdout_line()) {
-    nlohmann::json message = nlohmann::json::parse(line->text, nullptr, false);
+    nlohmann::json message = flow::shims::parse_json(line->text);
     if (message.is_discarded() || !message.is_object() || !message.contains("type") ||
         !message["type"].is_string()) {
       if (!line->text.empty()) {

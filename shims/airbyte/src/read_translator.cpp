@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <charconv>
+#include <common/json_depth.hpp>
 #include <cstring>
 #include <flow/airbyte/read_translator.hpp>
 #include <flow/error.hpp>
@@ -267,6 +268,13 @@ void ReadTranslator::warn_non_json(const flow::Line& line, std::string_view why)
 }
 
 void ReadTranslator::handle_cold(const flow::Line& line) {
+  if (!flow::shims::json_depth_within(line.text)) {
+    warn_non_json(line,
+                  "ignoring a line of the child's stdout that nests arrays or objects "
+                  "deeper than " +
+                      std::to_string(flow::shims::kMaxJsonDepth) + " levels");
+    return;
+  }
   nlohmann::json message = nlohmann::json::parse(line.text, nullptr, false);
   if (message.is_discarded() || !message.is_object()) {
     warn_non_json(line, "ignoring a line of the child's stdout that is not an Airbyte message");

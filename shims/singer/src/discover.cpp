@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <algorithm>
 #include <cctype>
+#include <common/json_depth.hpp>
 #include <flow/error.hpp>
 #include <flow/singer/discover.hpp>
 #include <flow/singer/schema.hpp>
@@ -75,7 +76,7 @@ json parse_catalog_output(std::string_view text) {
   auto is_catalog = [](const json& doc) {
     return doc.is_object() && doc.contains("streams") && doc["streams"].is_array();
   };
-  json whole = json::parse(text.begin(), text.end(), nullptr, false);
+  json whole = flow::shims::parse_json(text);
   if (is_catalog(whole)) {
     return whole;
   }
@@ -88,8 +89,7 @@ json parse_catalog_output(std::string_view text) {
   }
   auto end = text.rfind('}');
   if (begin != std::string_view::npos && end != std::string_view::npos && end > begin) {
-    json span = json::parse(text.begin() + static_cast<std::ptrdiff_t>(begin),
-                            text.begin() + static_cast<std::ptrdiff_t>(end + 1), nullptr, false);
+    json span = flow::shims::parse_json(text.substr(begin, end + 1 - begin));
     if (is_catalog(span)) {
       return span;
     }
@@ -98,7 +98,7 @@ json parse_catalog_output(std::string_view text) {
   while (pos < text.size()) {
     auto nl = text.find('\n', pos);
     auto line = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
-    json doc = json::parse(line.begin(), line.end(), nullptr, false);
+    json doc = flow::shims::parse_json(line);
     if (is_catalog(doc)) {
       return doc;
     }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <common/child_session.hpp>
+#include <common/json_depth.hpp>
 #include <common/stderr_line.hpp>
 #include <flow/log.hpp>
 #include <flow/singer/metric.hpp>
@@ -13,7 +14,7 @@ std::optional<nlohmann::json> parse_metric_line(std::string_view line) {
     return std::nullopt;
   }
   std::string_view body = line.substr(at + kMarker.size());
-  auto metric = nlohmann::json::parse(body.begin(), body.end(), nullptr, false);
+  auto metric = flow::shims::parse_json(body);
   if (!metric.is_object() || !(metric.contains("metric") || metric.contains("type"))) {
     return std::nullopt;
   }

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <common/json_depth.hpp>
 #include <flow/error.hpp>
 #include <flow/log.hpp>
 #include <flow/singer/batch_file.hpp>
@@ -214,6 +215,11 @@ void ReadTranslator::process_record(std::uint32_t binding,
     fail("RECORD for stream '" + stream.binding.tap_stream_id + "' before its SCHEMA message");
   }
   if (!validator_.valid_object(record, record_capacity)) {
+    if (!flow::shims::json_depth_within(record)) {
+      fail("the record of stream '" + stream.binding.tap_stream_id +
+           "' nests arrays or objects deeper than " + std::to_string(flow::shims::kMaxJsonDepth) +
+           " levels");
+    }
     fail("the record of stream '" + stream.binding.tap_stream_id +
          "' is not valid JSON: " + snippet(record));
   }
@@ -327,6 +333,10 @@ void ReadTranslator::process_cold(std::string_view type, const Line& line) {
                       {{"type", std::string(type)}, {"line", line_number_}});
     }
     return;
+  }
+  if (!flow::shims::json_depth_within(line.text)) {
+    fail("message nests arrays or objects deeper than " +
+         std::to_string(flow::shims::kMaxJsonDepth) + " levels: " + snippet(line.text));
   }
   json message = json::parse(line.text.begin(), line.text.end(), nullptr, false);
   if (message.is_discarded() || !message.is_object()) {
