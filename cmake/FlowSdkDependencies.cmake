@@ -2,6 +2,7 @@
 find_package(simdjson 3 CONFIG REQUIRED)
 find_package(nlohmann_json 3.10 CONFIG REQUIRED)
 find_package(spdlog 1.10 CONFIG REQUIRED)
+find_package(Protobuf 3.12 REQUIRED)
 find_package(Threads REQUIRED)
 if(FLOW_SDK_BUILD_TOOLS OR FLOW_SDK_BUILD_SHIMS OR FLOW_SDK_BUILD_EXAMPLES)
   find_package(CLI11 2 CONFIG REQUIRED)

@@ -6,6 +6,7 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <flow/codec.hpp>
 #include <flow/error.hpp>
 #include <flow/json_util.hpp>
 #include <flow/protocol/common.hpp>
@@ -141,6 +142,11 @@ struct Applied {
 // ---- Output ------------------------------------------------------------------------------
 
 class Session;
+}  // namespace flow::capture
+namespace flow {
+class OutputStream;
+}  // namespace flow
+namespace flow::capture {
 
 /// Where pull() writes. Documents are buffered (about 1 MiB) and flushed at every checkpoint
 /// and every non-document message; all documents since the previous checkpoint commit
@@ -190,6 +196,14 @@ class Output {
   explicit Output(Session& session) : session_(session) {}
   void check_binding(std::uint32_t binding) const;
   void captured_json(std::uint32_t binding, const nlohmann::json& doc);
+  void write_captured_line(OutputStream& stream,
+                           std::uint32_t binding,
+                           std::initializer_list<std::string_view> pieces,
+                           std::size_t size);
+  void write_captured_frame(OutputStream& stream,
+                            std::uint32_t binding,
+                            std::initializer_list<std::string_view> pieces,
+                            std::size_t size);
   void checkpoint_json(const nlohmann::json& state, bool merge_patch);
 
   Session& session_;
@@ -235,12 +249,14 @@ std::vector<std::string> resource_path(const nlohmann::json& resource_config,
 
 /// Serves one protocol stream: requests from `in_fd`, responses to `out_fd`, until EOF or
 /// the end of a pull. Returns 0; throws flow::Error (or what the connector throws) on failure.
-/// Pure of process state, so tests drive it on pipes.
-int serve(Connector& connector, int in_fd, int out_fd);
+/// Pure of process state, so tests drive it on pipes. `codec` is the wire format (both
+/// directions); run() takes it from FLOW_RUNTIME_CODEC.
+int serve(Connector& connector, int in_fd, int out_fd, Codec codec = Codec::json);
 
 /// The process wrapper: sets up logging from LOG_LEVEL, SIGTERM/SIGINT handling and
-/// SIGPIPE, runs serve() on stdin/stdout, and turns any escaped exception into one final
-/// error log line and exit code 1. `--help`/`--version` print usage and exit.
+/// SIGPIPE, runs serve() on stdin/stdout with the codec FLOW_RUNTIME_CODEC names, and turns any
+/// escaped exception into one final error log line and exit code 1. `--help`/`--version` print
+/// usage and exit.
 int run(Connector& connector, int argc, char** argv);
 
 template <class C>

@@ -6,10 +6,16 @@
 #include <vector>
 
 #include "capture/session.hpp"
+#include "core/proto_wire.hpp"
 
 namespace flow::capture {
 
 namespace {
+
+// capture.Response field numbers of the hand-encoded Captured (src/proto/capture.proto).
+constexpr std::uint32_t kResponseCaptured = 6;
+constexpr std::uint32_t kCapturedBinding = 1;
+constexpr std::uint32_t kCapturedDoc = 2;
 
 void append_uint(std::string& out, std::uint32_t value) {
   char digits[12];
@@ -37,6 +43,60 @@ void Output::check_binding(std::uint32_t binding) const {
   }
 }
 
+void Output::write_captured_line(OutputStream& stream,
+                                 std::uint32_t binding,
+                                 std::initializer_list<std::string_view> pieces,
+                                 std::size_t size) {
+  char digits[12];
+  const auto end = std::to_chars(std::begin(digits), std::end(digits), binding).ptr;
+  const std::string_view binding_text(digits, static_cast<std::size_t>(end - digits));
+  if (size >= stream.flush_threshold()) {
+    // A huge document: no copy into the buffer, it goes out as it is.
+    header_.assign(R"({"captured":{"binding":)").append(binding_text).append(R"(,"doc":)");
+    std::vector<std::string_view> message;
+    message.reserve(pieces.size() + 2);
+    message.emplace_back(header_);
+    message.insert(message.end(), pieces.begin(), pieces.end());
+    message.emplace_back("}}\n");
+    stream.write_direct(message);
+    return;
+  }
+  auto& buffer = stream.buffer();
+  buffer.append(R"({"captured":{"binding":)");
+  buffer.append(binding_text);
+  buffer.append(R"(,"doc":)");
+  for (const auto piece : pieces) {
+    buffer.append(piece);
+  }
+  buffer.append("}}\n");
+  stream.maybe_flush();
+}
+
+void Output::write_captured_frame(OutputStream& stream,
+                                  std::uint32_t binding,
+                                  std::initializer_list<std::string_view> pieces,
+                                  std::size_t size) {
+  using namespace flow::detail;  // NOLINT(google-build-using-namespace): proto_wire only
+  if (size >= stream.flush_threshold()) {
+    header_.clear();
+    proto_wire::append_document_frame_head(header_, kResponseCaptured, kCapturedBinding, binding,
+                                           kCapturedDoc, size);
+    std::vector<std::string_view> message;
+    message.reserve(pieces.size() + 1);
+    message.emplace_back(header_);
+    message.insert(message.end(), pieces.begin(), pieces.end());
+    stream.write_direct(message);
+    return;
+  }
+  auto& buffer = stream.buffer();
+  proto_wire::append_document_frame_head(buffer, kResponseCaptured, kCapturedBinding, binding,
+                                         kCapturedDoc, size);
+  for (const auto piece : pieces) {
+    buffer.append(piece);
+  }
+  stream.maybe_flush();
+}
+
 void Output::captured(std::uint32_t binding, std::string_view doc_json) {
   captured(binding, {doc_json});
 }
@@ -54,28 +114,10 @@ void Output::captured(std::uint32_t binding, std::initializer_list<std::string_v
     throw Error("a captured document must be a JSON object");
   }
   auto& stream = session_.out();
-  char digits[12];
-  const auto end = std::to_chars(std::begin(digits), std::end(digits), binding).ptr;
-  const std::string_view binding_text(digits, static_cast<std::size_t>(end - digits));
-  if (size >= stream.flush_threshold()) {
-    // A huge document: no copy into the buffer, it goes out as it is.
-    header_.assign(R"({"captured":{"binding":)").append(binding_text).append(R"(,"doc":)");
-    std::vector<std::string_view> message;
-    message.reserve(pieces.size() + 2);
-    message.emplace_back(header_);
-    message.insert(message.end(), pieces.begin(), pieces.end());
-    message.emplace_back("}}\n");
-    stream.write_direct(message);
+  if (session_.codec() == Codec::protobuf) {
+    write_captured_frame(stream, binding, pieces, size);
   } else {
-    auto& buffer = stream.buffer();
-    buffer.append(R"({"captured":{"binding":)");
-    buffer.append(binding_text);
-    buffer.append(R"(,"doc":)");
-    for (const auto piece : pieces) {
-      buffer.append(piece);
-    }
-    buffer.append("}}\n");
-    stream.maybe_flush();
+    write_captured_line(stream, binding, pieces, size);
   }
   ++docs_since_checkpoint_;
 }
@@ -87,11 +129,12 @@ void Output::captured_json(std::uint32_t binding, const nlohmann::json& doc) {
 
 void Output::checkpoint(std::string_view state_json, bool merge_patch) {
   require_compact_object(state_json, "checkpoint state");
-  auto& buffer = session_.out().buffer();
+  auto& buffer = session_.sink().json();
   buffer.append(R"({"checkpoint":{"state":{"updated":)");
   buffer.append(state_json);
   buffer.append(merge_patch ? R"(,"mergePatch":true}}})" : "}}}");
   buffer.push_back('\n');
+  session_.sink().commit();
   session_.out().flush();
   docs_since_checkpoint_ = 0;
   ++checkpoints_;
@@ -107,7 +150,7 @@ void Output::sourced_schema(std::uint32_t binding, const nlohmann::json& schema)
   if (!schema.is_object()) {
     throw Error("a sourced schema must be a JSON object");
   }
-  auto& buffer = session_.out().buffer();
+  auto& buffer = session_.sink().json();
   buffer.append(R"({"sourcedSchema":{"binding":)");
   append_uint(buffer, binding);
   // The proto field name "schema_json" is what every runtime accepts; the json_name has
@@ -115,6 +158,7 @@ void Output::sourced_schema(std::uint32_t binding, const nlohmann::json& schema)
   buffer.append(R"(,"schema_json":)");
   buffer.append(schema.dump());
   buffer.append("}}\n");
+  session_.sink().commit();
   session_.out().flush();
 }
 

@@ -8,8 +8,9 @@
 namespace flow::capture {
 
 int run(Connector& connector, int argc, char** argv) {
-  return flow::detail::run_main(argc, argv, "capture",
-                                [&] { return serve(connector, STDIN_FILENO, STDOUT_FILENO); });
+  return flow::detail::run_main(argc, argv, "capture", [&] {
+    return serve(connector, STDIN_FILENO, STDOUT_FILENO, codec_from_environment());
+  });
 }
 
 }  // namespace flow::capture

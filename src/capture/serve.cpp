@@ -79,52 +79,71 @@ void Connector::acknowledge(std::uint32_t /*checkpoints*/) {}
 
 // ---- Session -----------------------------------------------------------------------------
 
-Session::Session(Connector& connector, int in_fd, int out_fd)
-    : connector_(connector), reader_(in_fd), out_(out_fd) {}
+Session::Session(Connector& connector, int in_fd, int out_fd, Codec codec)
+    : connector_(connector),
+      source_(in_fd, codec, request_message_),
+      out_(out_fd),
+      sink_(out_, codec, response_message_) {}
 
 bool Session::stopping() const noexcept {
   return stop_.load(std::memory_order_relaxed) || flow::detail::stop_requested();
 }
 
-int Session::serve() {
-  reader_.set_cancel([] { return flow::detail::stop_requested(); });
-  while (auto line = reader_.next()) {
-    if (is_blank(line->text)) {
+std::optional<capture::detail::Request> Session::next_request(std::size_t& number) {
+  while (auto incoming = source_.next()) {
+    const Line line = incoming->protobuf ? source_.json_line() : incoming->line;
+    if (is_blank(line.text)) {
       continue;  // the runtime never sends blank lines; a human at a terminal might
     }
-    auto request = detail::decode_request(parser_, *line);
+    number = line.number;
+    return detail::decode_request(parser_, line);
+  }
+  return std::nullopt;
+}
+
+int Session::serve() {
+  source_.set_cancel([] { return flow::detail::stop_requested(); });
+  std::size_t number = 0;
+  while (auto request = next_request(number)) {
     bool session_over = false;
-    std::visit(
-        Overloaded{
-            [&](const SpecRequest& r) { detail::encode_spec(out_.buffer(), connector_.spec(r)); },
-            [&](const Discover& r) {
-              detail::encode_discovered(out_.buffer(), connector_.discover(r));
-            },
-            [&](const Validate& r) {
-              auto bindings = connector_.validate(r);
-              if (bindings.size() != r.bindings.size()) {
-                throw Error("validate() returned " + std::to_string(bindings.size()) +
-                            " bindings for " + std::to_string(r.bindings.size()) +
-                            " requested; it must return one per binding, in order");
-              }
-              detail::encode_validated(out_.buffer(), bindings);
-            },
-            [&](const Apply& r) { detail::encode_applied(out_.buffer(), connector_.apply(r)); },
-            [&](const Open& r) {
-              run_pull(r);
-              session_over = true;
-            },
-            [&](const detail::AcknowledgeRequest&) {
-              throw ProtocolError(line->number, "acknowledge before open");
-            },
-        },
-        request);
+    std::visit(Overloaded{
+                   [&](const SpecRequest& r) {
+                     detail::encode_spec(sink_.json(), connector_.spec(r));
+                     sink_.commit();
+                   },
+                   [&](const Discover& r) {
+                     detail::encode_discovered(sink_.json(), connector_.discover(r));
+                     sink_.commit();
+                   },
+                   [&](const Validate& r) {
+                     auto bindings = connector_.validate(r);
+                     if (bindings.size() != r.bindings.size()) {
+                       throw Error("validate() returned " + std::to_string(bindings.size()) +
+                                   " bindings for " + std::to_string(r.bindings.size()) +
+                                   " requested; it must return one per binding, in order");
+                     }
+                     detail::encode_validated(sink_.json(), bindings);
+                     sink_.commit();
+                   },
+                   [&](const Apply& r) {
+                     detail::encode_applied(sink_.json(), connector_.apply(r));
+                     sink_.commit();
+                   },
+                   [&](const Open& r) {
+                     run_pull(r);
+                     session_over = true;
+                   },
+                   [&](const detail::AcknowledgeRequest&) {
+                     throw ProtocolError(number, "acknowledge before open");
+                   },
+               },
+               *request);
     out_.flush();  // every non-document response is flushed at once
     if (session_over) {
       return 0;
     }
   }
-  if (reader_.cancelled()) {
+  if (source_.cancelled()) {
     log::info("stop requested by signal; exiting");
   }
   return 0;
@@ -135,7 +154,8 @@ void Session::run_pull(const Open& open) {
   const bool explicit_acks = connector_.explicit_acknowledgements(open);
   // `opened` must be the first response of the session; the SDK sends it so no author can
   // forget to.
-  detail::encode_opened(out_.buffer(), explicit_acks);
+  detail::encode_opened(sink_.json(), explicit_acks);
+  sink_.commit();
   out_.flush();
   log::debug("capture session opened", {{"capture", open.capture.name},
                                         {"bindings", binding_count_},
@@ -143,7 +163,7 @@ void Session::run_pull(const Open& open) {
 
   // Keep reading stdin while pull() runs: the runtime fails a session whose connector
   // requested acknowledgements but does not read them within 10 s, and EOF means "stop".
-  reader_.set_cancel([this] {
+  source_.set_cancel([this] {
     return pull_done_.load(std::memory_order_relaxed) || flow::detail::stop_requested();
   });
   std::thread reader_thread([this, explicit_acks] { read_during_pull(explicit_acks); });
@@ -180,25 +200,22 @@ void Session::run_pull(const Open& open) {
 
 void Session::read_during_pull(bool explicit_acknowledgements) {
   try {
-    while (auto line = reader_.next()) {
-      if (is_blank(line->text)) {
-        continue;
-      }
-      auto request = detail::decode_request(parser_, *line);
-      auto* ack = std::get_if<detail::AcknowledgeRequest>(&request);
+    std::size_t number = 0;
+    while (auto request = next_request(number)) {
+      auto* ack = std::get_if<detail::AcknowledgeRequest>(&*request);
       if (ack == nullptr) {
-        throw ProtocolError(line->number,
+        throw ProtocolError(number,
                             "unexpected request during a capture session: only acknowledge may "
                             "follow open");
       }
       if (!explicit_acknowledgements) {
-        throw ProtocolError(line->number,
+        throw ProtocolError(number,
                             "acknowledge received, but the connector did not request explicit "
                             "acknowledgements");
       }
       connector_.acknowledge(ack->checkpoints);
     }
-    if (!reader_.cancelled()) {
+    if (!source_.cancelled()) {
       log::info("stdin closed: ending the capture session");
       stop_ = true;
     }
@@ -209,8 +226,8 @@ void Session::read_during_pull(bool explicit_acknowledgements) {
   }
 }
 
-int serve(Connector& connector, int in_fd, int out_fd) {
-  Session session(connector, in_fd, out_fd);
+int serve(Connector& connector, int in_fd, int out_fd, Codec codec) {
+  Session session(connector, in_fd, out_fd, codec);
   return session.serve();
 }
 

@@ -6,11 +6,15 @@
 #include <atomic>
 #include <exception>
 #include <flow/capture.hpp>
-#include <flow/line_reader.hpp>
+#include <flow/codec.hpp>
 #include <flow/output_stream.hpp>
 #include <mutex>
 
+#include "capture.pb.h"
+#include "capture/codec.hpp"
 #include "core/request_decoder.hpp"
+#include "core/request_source.hpp"
+#include "core/response_sink.hpp"
 
 namespace flow::capture {
 
@@ -18,21 +22,28 @@ namespace flow::capture {
 /// stdin reader for acknowledgements and EOF while pull() runs.
 class Session {
  public:
-  Session(Connector& connector, int in_fd, int out_fd);
+  Session(Connector& connector, int in_fd, int out_fd, Codec codec);
   int serve();
 
   // For Output:
   OutputStream& out() noexcept { return out_; }
+  flow::detail::ResponseSink& sink() noexcept { return sink_; }
+  [[nodiscard]] Codec codec() const noexcept { return sink_.codec(); }
   [[nodiscard]] std::size_t binding_count() const noexcept { return binding_count_; }
   [[nodiscard]] bool stopping() const noexcept;
 
  private:
   void run_pull(const Open& open);
   void read_during_pull(bool explicit_acknowledgements);
+  /// The next request decoded, or nullopt at EOF; blank JSON lines are skipped.
+  std::optional<capture::detail::Request> next_request(std::size_t& number);
 
   Connector& connector_;
-  LineReader reader_;
+  flowpb::capture::Request request_message_;
+  flowpb::capture::Response response_message_;
+  flow::detail::RequestSource source_;
   OutputStream out_;
+  flow::detail::ResponseSink sink_;
   flow::detail::RequestParser parser_;
   std::size_t binding_count_ = 0;
   std::atomic<bool> stop_{false};       // stdin closed, or the reader failed

@@ -1,20 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <poll.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstring>
-#include <flow/error.hpp>
 #include <flow/line_reader.hpp>
-#include <string>
+
+#include "core/fd_input.hpp"
 
 namespace flow {
-
-namespace {
-// How long a cancellable read waits before asking again; it bounds how late a session notices
-// that it is over (a session end waits for its stdin reader).
-constexpr int kCancelPollMs = 20;
-}  // namespace
 
 LineReader::LineReader(int fd, std::size_t block_size)
     : fd_(fd), block_size_(block_size), buffer_(block_size + kLinePadding) {}
@@ -31,30 +21,18 @@ bool LineReader::fill() {
   if (buffer_.size() - end_ < block_size_ + kLinePadding) {
     buffer_.resize(end_ + block_size_ + kLinePadding);
   }
-  for (;;) {
-    if (cancelled_) {
-      if (cancelled_()) {
-        was_cancelled_ = true;
-        return false;
-      }
-      pollfd pfd{.fd = fd_, .events = POLLIN, .revents = 0};
-      const int ready = ::poll(&pfd, 1, kCancelPollMs);
-      if (ready == 0 || (ready < 0 && errno == EINTR)) {
-        continue;
-      }
-    }
-    const ssize_t n = ::read(fd_, buffer_.data() + end_, block_size_);
-    if (n > 0) {
-      end_ += static_cast<std::size_t>(n);
+  std::size_t bytes = 0;
+  switch (detail::read_some(fd_, buffer_.data() + end_, block_size_, cancelled_, bytes)) {
+    case detail::ReadOutcome::data:
+      end_ += bytes;
       return true;
-    }
-    if (n == 0) {
+    case detail::ReadOutcome::cancelled:
+      was_cancelled_ = true;
       return false;
-    }
-    if (errno != EINTR) {
-      throw Error(std::string("reading input: ") + std::strerror(errno));
-    }
+    case detail::ReadOutcome::eof:
+      break;
   }
+  return false;
 }
 
 std::optional<Line> LineReader::next() {

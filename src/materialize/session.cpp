@@ -6,7 +6,7 @@
 #include <flow/tuple.hpp>
 
 #include "core/stop_signal.hpp"
-#include "materialize/base64.hpp"
+#include "core/base64.hpp"
 #include "materialize/codec.hpp"
 
 namespace flow::materialize::detail {
@@ -231,7 +231,7 @@ std::string_view Session::resolve_array(std::string_view json_text,
   // runtimes, packed tuples on older ones (PROTOCOL.md §4.4). An empty JSON array next to a
   // packed tuple is the older runtimes' unfilled field.
   if (!packed_base64.empty() && (array.empty() || array == "[]")) {
-    if (!base64_decode(packed, packed_base64)) {
+    if (!flow::detail::base64_decode(packed, packed_base64)) {
       throw ProtocolError(line.number, std::string(what) + "Packed is not valid base64");
     }
     json.clear();

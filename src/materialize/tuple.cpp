@@ -9,7 +9,7 @@
 #include <flow/tuple.hpp>
 #include <limits>
 
-#include "materialize/base64.hpp"
+#include "core/base64.hpp"
 
 namespace flow::tuple {
 namespace {
@@ -355,7 +355,7 @@ void append_bytes_json(std::string& out, std::string_view bytes) {
     out.append(bytes);
   } else {
     out.push_back('"');
-    materialize::detail::base64_encode(out, bytes);
+    flow::detail::base64_encode(out, bytes);
     out.push_back('"');
   }
 }

@@ -63,10 +63,13 @@ void TestConnector::pull(const capture::Open& request, capture::Output& out) {
   }
 }
 
-ServeResult serve_input(capture::Connector& connector, const std::string& input) {
+ServeResult serve_input(capture::Connector& connector,
+                        const std::string& input,
+                        Codec codec,
+                        std::optional<bool> session_input) {
   // Like the runtime, keep stdin open for the whole of a session (an input with an open) and
   // close it only when serve() returns; unary inputs end with EOF after the last request.
-  const bool session = input.find(R"({"open":)") != std::string::npos;
+  const bool session = session_input.value_or(input.find(R"({"open":)") != std::string::npos);
   int in_fds[2];
   if (pipe(in_fds) != 0) {
     throw std::runtime_error("pipe failed");
@@ -87,7 +90,7 @@ ServeResult serve_input(capture::Connector& connector, const std::string& input)
   std::FILE* out = std::tmpfile();
   ServeResult result;
   try {
-    result.exit_code = capture::serve(connector, in_fds[0], fileno(out));
+    result.exit_code = capture::serve(connector, in_fds[0], fileno(out), codec);
   } catch (const std::exception& e) {
     result.error = e.what();
     result.exit_code = 1;

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <flow/capture.hpp>
+#include <optional>
 #include <string>
 
 namespace flow::testing {
@@ -32,6 +33,11 @@ struct ServeResult {
   std::string error;  ///< what() of the exception serve() threw, empty if none
   int exit_code = 0;
 };
-ServeResult serve_input(capture::Connector& connector, const std::string& input);
+/// Runs serve() on `input` through pipes. `session` keeps stdin open until serve() returns
+/// (as the runtime does once it sent an open); by default it is detected from a JSON input.
+ServeResult serve_input(capture::Connector& connector,
+                        const std::string& input,
+                        Codec codec = Codec::json,
+                        std::optional<bool> session = std::nullopt);
 
 }  // namespace flow::testing

@@ -3,6 +3,12 @@
 // Golden transcripts: transcripts/<case>.in.jsonl are the requests, <case>.out.jsonl the exact
 // expected stdout, and <case>.error (when present) a substring the final error must contain.
 // FLOW_UPDATE_GOLDEN=1 rewrites the .out.jsonl files from what serve() now produces.
+//
+// Every transcript runs twice: as JSON lines, comparing stdout byte for byte, and again under
+// the protobuf codec (FLOW_RUNTIME_CODEC=proto), the requests converted to frames and the
+// response frames compared with the golden lines message by message. A transcript whose
+// input has no protobuf form (malformed JSON, a truncated line, an unknown request) is
+// skipped under protobuf, with the reason.
 
 #include <gtest/gtest.h>
 
@@ -12,6 +18,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "capture.pb.h"
+#include "proto_transcript.hpp"
 #include "test_connector.hpp"
 
 namespace {
@@ -42,18 +50,9 @@ class CaptureTranscript : public ::testing::TestWithParam<std::string> {
   static void SetUpTestSuite() { std::signal(SIGPIPE, SIG_IGN); }
 };
 
-TEST_P(CaptureTranscript, MatchesGoldenOutput) {
-  const fs::path dir = FLOW_TRANSCRIPTS_DIR;
-  const std::string name = GetParam();
-  flow::testing::TestConnector connector;
-  const auto result = flow::testing::serve_input(connector, read_file(dir / (name + ".in.jsonl")));
-
-  const fs::path golden = dir / (name + ".out.jsonl");
-  if (std::getenv("FLOW_UPDATE_GOLDEN") != nullptr) {
-    std::ofstream(golden, std::ios::binary) << result.output;
-  }
-  EXPECT_EQ(result.output, read_file(golden));
-
+void expect_exit(const fs::path& dir,
+                 const std::string& name,
+                 const flow::testing::ServeResult& result) {
   const fs::path error_file = dir / (name + ".error");
   if (fs::exists(error_file)) {
     std::string expected = read_file(error_file);
@@ -67,6 +66,41 @@ TEST_P(CaptureTranscript, MatchesGoldenOutput) {
     EXPECT_EQ(result.exit_code, 0);
     EXPECT_EQ(result.error, "");
   }
+}
+
+TEST_P(CaptureTranscript, MatchesGoldenOutput) {
+  const fs::path dir = FLOW_TRANSCRIPTS_DIR;
+  const std::string name = GetParam();
+  flow::testing::TestConnector connector;
+  const auto result = flow::testing::serve_input(connector, read_file(dir / (name + ".in.jsonl")));
+
+  const fs::path golden = dir / (name + ".out.jsonl");
+  if (std::getenv("FLOW_UPDATE_GOLDEN") != nullptr) {
+    std::ofstream(golden, std::ios::binary) << result.output;
+  }
+  EXPECT_EQ(result.output, read_file(golden));
+  expect_exit(dir, name, result);
+}
+
+TEST_P(CaptureTranscript, MatchesGoldenOutputUnderProtobuf) {
+  const fs::path dir = FLOW_TRANSCRIPTS_DIR;
+  const std::string name = GetParam();
+  const std::string input = read_file(dir / (name + ".in.jsonl"));
+  flowpb::capture::Request request;
+  std::string why;
+  const auto frames = flow::testing::to_frames(input, request, why);
+  if (!frames) {
+    GTEST_SKIP() << "no protobuf form: " << why;
+  }
+  flow::testing::TestConnector connector;
+  const auto result = flow::testing::serve_input(connector, *frames, flow::Codec::protobuf,
+                                                 input.find(R"({"open":)") != std::string::npos);
+
+  flowpb::capture::Response response;
+  EXPECT_EQ(
+      flow::testing::frames_to_json(result.output, response),
+      flow::testing::lines_to_normalized_json(read_file(dir / (name + ".out.jsonl")), response));
+  expect_exit(dir, name, result);
 }
 
 INSTANTIATE_TEST_SUITE_P(Transcripts,

@@ -9,7 +9,7 @@
 #include <limits>
 #include <string>
 
-#include "materialize/base64.hpp"
+#include "core/base64.hpp"
 
 namespace {
 
@@ -212,11 +212,11 @@ TEST(TupleCodec, NestedTupleEscapesNullInside) {
 TEST(TupleCodec, ProtocolExampleKeys) {
   // PROTOCOL.md §4.6: keyPacked "FQE=" and valuesPacked "FQc=".
   std::string key;
-  ASSERT_TRUE(flow::materialize::detail::base64_decode(key, "FQE="));
+  ASSERT_TRUE(flow::detail::base64_decode(key, "FQE="));
   EXPECT_EQ(key, bytes({0x15, 0x01}));
   EXPECT_EQ(json_of(key), "[1]");
   std::string values;
-  ASSERT_TRUE(flow::materialize::detail::base64_decode(values, "FQc="));
+  ASSERT_TRUE(flow::detail::base64_decode(values, "FQc="));
   EXPECT_EQ(json_of(values), "[7]");
 }
 
@@ -293,17 +293,17 @@ TEST(Base64, RoundTripsAndRejectsGarbage) {
                                           "abc", "abcd", std::string("\0\xff\x10", 3)};
   for (const std::string& text : texts) {
     std::string encoded;
-    flow::materialize::detail::base64_encode(encoded, text);
+    flow::detail::base64_encode(encoded, text);
     std::string decoded;
-    ASSERT_TRUE(flow::materialize::detail::base64_decode(decoded, encoded));
+    ASSERT_TRUE(flow::detail::base64_decode(decoded, encoded));
     EXPECT_EQ(decoded, text);
   }
   std::string out;
-  EXPECT_TRUE(flow::materialize::detail::base64_decode(out, "YWI"));  // unpadded "ab"
+  EXPECT_TRUE(flow::detail::base64_decode(out, "YWI"));  // unpadded "ab"
   EXPECT_EQ(out, "ab");
   out.clear();
-  EXPECT_FALSE(flow::materialize::detail::base64_decode(out, "Y*=="));
-  EXPECT_FALSE(flow::materialize::detail::base64_decode(out, "YWJjZ"));
+  EXPECT_FALSE(flow::detail::base64_decode(out, "Y*=="));
+  EXPECT_FALSE(flow::detail::base64_decode(out, "YWJjZ"));
 }
 
 }  // namespace

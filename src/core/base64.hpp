@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace flow::materialize::detail {
+namespace flow::detail {
 
 /// Appends the base64 encoding of `bytes` to `out`, with '=' padding.
 void base64_encode(std::string& out, std::string_view bytes);
@@ -18,4 +18,4 @@ void base64_encode(std::string& out, std::string_view bytes);
 /// impossible length.
 [[nodiscard]] bool base64_decode(std::string& out, std::string_view text);
 
-}  // namespace flow::materialize::detail
+}  // namespace flow::detail

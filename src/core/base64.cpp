@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "materialize/base64.hpp"
+#include "core/base64.hpp"
 
 #include <array>
 #include <cstdint>
 
-namespace flow::materialize::detail {
+namespace flow::detail {
 namespace {
 
 constexpr std::string_view kAlphabet =
@@ -77,4 +77,4 @@ bool base64_decode(std::string& out, std::string_view text) {
   return true;
 }
 
-}  // namespace flow::materialize::detail
+}  // namespace flow::detail

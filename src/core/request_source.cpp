@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "core/request_source.hpp"
+
+#include <flow/error.hpp>
+
+#include "core/proto_json.hpp"
+
+namespace flow::detail {
+
+RequestSource::RequestSource(int fd, Codec codec, google::protobuf::Message& message)
+    : codec_(codec), message_(message) {
+  if (codec == Codec::json) {
+    lines_.emplace(fd);
+  } else {
+    frames_.emplace(fd);
+  }
+}
+
+void RequestSource::set_cancel(const std::function<bool()>& cancelled) {
+  if (lines_) {
+    lines_->set_cancel(cancelled);
+  } else {
+    frames_->set_cancel(cancelled);
+  }
+}
+
+bool RequestSource::cancelled() const noexcept {
+  return lines_ ? lines_->cancelled() : frames_->cancelled();
+}
+
+std::size_t RequestSource::count() const noexcept {
+  return lines_ ? lines_->line_count() : frames_->frame_count();
+}
+
+std::optional<Incoming> RequestSource::next() {
+  if (lines_) {
+    auto line = lines_->next();
+    if (!line) {
+      return std::nullopt;
+    }
+    return Incoming{.line = *line, .protobuf = false};
+  }
+  auto frame = frames_->next();
+  if (!frame) {
+    return std::nullopt;
+  }
+  current_ = frame->number;
+  if (frame->bytes.size() > static_cast<std::size_t>(INT32_MAX) ||
+      !message_.ParseFromArray(frame->bytes.data(), static_cast<int>(frame->bytes.size()))) {
+    throw ProtocolError(frame->number, "frame of " + std::to_string(frame->bytes.size()) +
+                                           " bytes is not a valid " +
+                                           message_.GetDescriptor()->full_name() + " message");
+  }
+  Incoming incoming;
+  incoming.line.number = frame->number;
+  incoming.protobuf = true;
+  return incoming;
+}
+
+Line RequestSource::json_line() {
+  json_.clear();
+  message_to_json(message_, json_);
+  const std::size_t size = json_.size();
+  json_.resize(size + LineReader::kLinePadding, ' ');
+  return Line{.text = std::string_view(json_.data(), size),
+              .capacity = json_.size(),
+              .number = current_,
+              .terminated = true};
+}
+
+}  // namespace flow::detail
