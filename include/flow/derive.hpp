@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <flow/codec.hpp>
 #include <flow/protocol/common.hpp>
 #include <map>
 #include <nlohmann/json.hpp>

@@ -3,6 +3,7 @@
 
 #include <concepts>
 #include <cstdint>
+#include <flow/codec.hpp>
 #include <flow/protocol/common.hpp>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -274,6 +275,8 @@ enum class ConstraintsForm { list, map };
 
 struct ServeOptions {
   ConstraintsForm constraints_form = ConstraintsForm::list;
+  /// The wire format; run() takes it from FLOW_RUNTIME_CODEC.
+  Codec codec = Codec::json;
 };
 
 /// Serves one protocol stream: requests from `in_fd`, responses to `out_fd`, until EOF.

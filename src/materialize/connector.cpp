@@ -47,6 +47,7 @@ int serve(Connector& connector, int in_fd, int out_fd, const ServeOptions& optio
 int run(Connector& connector, int argc, char** argv) {
   return flow::detail::run_main(argc, argv, "materialize", [&] {
     ServeOptions options;
+    options.codec = codec_from_environment();
     if (const char* form = std::getenv("FLOW_VALIDATED_CONSTRAINTS"); form != nullptr) {
       const std::string_view value = form;
       if (value == "map") {

@@ -5,8 +5,9 @@
 #include <flow/log.hpp>
 #include <flow/tuple.hpp>
 
-#include "core/stop_signal.hpp"
 #include "core/base64.hpp"
+#include "core/proto_wire.hpp"
+#include "core/stop_signal.hpp"
 #include "materialize/codec.hpp"
 
 namespace flow::materialize::detail {
@@ -15,6 +16,18 @@ namespace {
 
 namespace od = flow::detail::od;
 using flow::detail::DecodeError;
+
+// materialize.Response field numbers of the hand-encoded Loaded (src/proto/materialize.proto).
+constexpr std::uint32_t kResponseLoaded = 5;
+constexpr std::uint32_t kLoadedBinding = 1;
+constexpr std::uint32_t kLoadedDoc = 2;
+
+/// True if `request` holds exactly one Load or Store and nothing else.
+bool is_single_document_request(const flowpb::materialize::Request& request) {
+  return (request.has_load() != request.has_store()) && !request.has_spec() &&
+         !request.has_validate() && !request.has_apply() && !request.has_open() &&
+         !request.has_flush() && !request.has_start_commit() && !request.has_acknowledge();
+}
 
 bool is_blank(std::string_view text) {
   return text.find_first_not_of(" \t\r") == std::string_view::npos;
@@ -32,7 +45,11 @@ std::string_view get_string_view(od::value value, std::string_view field) {
 }  // namespace
 
 Session::Session(Connector& connector, int in_fd, int out_fd, const ServeOptions& options)
-    : connector_(connector), options_(options), reader_(in_fd), out_(out_fd) {}
+    : connector_(connector),
+      options_(options),
+      source_(in_fd, options.codec, request_message_),
+      out_(out_fd),
+      sink_(out_, options.codec, response_message_) {}
 
 void Session::respond(ResponseKind kind) {
   state_.on_response(kind);
@@ -44,23 +61,27 @@ void Session::send() {
 
 int Session::run() {
   // SIGTERM/SIGINT (run() installs the handlers) end a blocked read.
-  reader_.set_cancel([] { return flow::detail::stop_requested(); });
-  while (auto line = reader_.next()) {
-    if (is_blank(line->text)) {
+  source_.set_cancel([] { return flow::detail::stop_requested(); });
+  while (auto incoming = source_.next()) {
+    if (incoming->protobuf && handle_hot_message(incoming->line.number)) {
+      continue;
+    }
+    const Line line = incoming->protobuf ? source_.json_line() : incoming->line;
+    if (is_blank(line.text)) {
       continue;  // the runtime never sends blank lines; a human at a terminal might
     }
-    current_line_ = line->number;
+    current_line_ = line.number;
     parser_.parse(
-        *line, [this, &line](std::string_view kind, od::value body) { decode(kind, body, *line); });
-    act(*line);
+        line, [this, &line](std::string_view kind, od::value body) { decode(kind, body, line); });
+    act(line);
   }
-  if (reader_.cancelled()) {
+  if (source_.cancelled()) {
     // Nothing of an unfinished transaction was committed: the runtime replays it.
     log::info("stop requested by signal; exiting",
               {{"phase", std::string(phase_name(state_.phase()))}});
     return 0;
   }
-  state_.on_eof(reader_.line_count());
+  state_.on_eof(source_.count());
   if (state_.phase() != Phase::unopened) {
     log::debug("materialize session ended at stdin EOF", {{"transactions", state_.transactions()}});
   }
@@ -115,7 +136,8 @@ void Session::act(const Line& line) {
     case RequestKind::acknowledge: {
       const auto state = connector_.acknowledge(std::get<Acknowledge>(pending_));
       respond(ResponseKind::acknowledged);
-      encode_acknowledged(out_.buffer(), state);
+      encode_acknowledged(sink_.json(), state);
+      sink_.commit();
       send();
       return;
     }
@@ -124,21 +146,24 @@ void Session::act(const Line& line) {
       const auto state = connector_.flush(std::get<Flush>(pending_), *this);
       loaded_allowed_ = false;
       respond(ResponseKind::flushed);
-      encode_flushed(out_.buffer(), state);
+      encode_flushed(sink_.json(), state);
+      sink_.commit();
       send();
       return;
     }
     case RequestKind::start_commit: {
       const auto state = connector_.start_commit(std::get<StartCommit>(pending_));
       respond(ResponseKind::started_commit);
-      encode_started_commit(out_.buffer(), state);
+      encode_started_commit(sink_.json(), state);
+      sink_.commit();
       send();
       return;
     }
     case RequestKind::spec: {
       const Spec spec = connector_.spec(std::get<SpecRequest>(pending_));
       respond(ResponseKind::spec);
-      encode_spec(out_.buffer(), spec);
+      encode_spec(sink_.json(), spec);
+      sink_.commit();
       send();
       return;
     }
@@ -151,14 +176,16 @@ void Session::act(const Line& line) {
                     " requested; it must return one per binding, in order");
       }
       respond(ResponseKind::validated);
-      encode_validated(out_.buffer(), bindings, options_.constraints_form);
+      encode_validated(sink_.json(), bindings, options_.constraints_form);
+      sink_.commit();
       send();
       return;
     }
     case RequestKind::apply: {
       const Applied applied = connector_.apply(std::get<Apply>(pending_));
       respond(ResponseKind::applied);
-      encode_applied(out_.buffer(), applied);
+      encode_applied(sink_.json(), applied);
+      sink_.commit();
       send();
       return;
     }
@@ -177,7 +204,8 @@ void Session::handle_open(const Open& request) {
   }
   const Opened opened = connector_.open(request);
   respond(ResponseKind::opened);
-  encode_opened(out_.buffer(), opened);
+  encode_opened(sink_.json(), opened);
+  sink_.commit();
   send();
   log::debug("materialize session opened",
              {{"materialization", request.materialization.name}, {"bindings", bindings_.size()}});
@@ -189,6 +217,36 @@ const Session::BindingShape& Session::binding_shape(std::uint32_t binding, std::
                                   std::to_string(bindings_.size()) + " bindings)");
   }
   return bindings_[binding];
+}
+
+bool Session::handle_hot_message(std::size_t number) {
+  const auto& message = request_message_;
+  if (!is_single_document_request(message)) {
+    return false;
+  }
+  raw_ = RawDocumentRequest{};
+  if (message.has_store()) {
+    const auto& store = message.store();
+    pending_kind_ = RequestKind::store;
+    raw_.binding = store.binding();
+    raw_.key = store.key_json();
+    raw_.key_packed = store.key_packed();
+    raw_.values = store.values_json();
+    raw_.values_packed = store.values_packed();
+    raw_.doc = store.doc_json();
+    raw_.exists = store.exists();
+    raw_.is_delete = store.delete_();
+  } else {
+    const auto& load = message.load();
+    pending_kind_ = RequestKind::load;
+    raw_.binding = load.binding();
+    raw_.key = load.key_json();
+    raw_.key_packed = load.key_packed();
+  }
+  pending_ = std::monostate{};
+  current_line_ = number;
+  act(Line{.text = {}, .capacity = 0, .number = number, .terminated = true});
+  return true;
 }
 
 void Session::decode_document_request(od::value body, const char* what) {
@@ -218,25 +276,29 @@ void Session::decode_document_request(od::value body, const char* what) {
 
 std::string_view Session::resolve_array(std::string_view json_text,
                                         std::string_view packed_base64,
+                                        std::string_view& packed_bytes,
                                         std::string& packed,
                                         std::string& json,
                                         std::vector<std::string_view>& fields,
                                         std::size_t expected,
                                         const char* what,
                                         const Line& line) const {
-  packed.clear();
   fields.clear();
   std::string_view array = json_text;
   // The runtime fills one encoding: JSON arrays for JSON-codec connectors on the newest
-  // runtimes, packed tuples on older ones (PROTOCOL.md §4.4). An empty JSON array next to a
-  // packed tuple is the older runtimes' unfilled field.
-  if (!packed_base64.empty() && (array.empty() || array == "[]")) {
+  // runtimes, packed tuples on older ones and for protobuf connectors (PROTOCOL.md §4.4). An
+  // empty JSON array next to a packed tuple is the older runtimes' unfilled field.
+  if (!packed_base64.empty()) {
+    packed.clear();
     if (!flow::detail::base64_decode(packed, packed_base64)) {
       throw ProtocolError(line.number, std::string(what) + "Packed is not valid base64");
     }
+    packed_bytes = packed;
+  }
+  if (!packed_bytes.empty() && (array.empty() || array == "[]")) {
     json.clear();
     try {
-      tuple::append_json_array(json, packed);
+      tuple::append_json_array(json, packed_bytes);
     } catch (const tuple::TupleError& e) {
       throw ProtocolError(line.number, std::string(what) + "Packed: " + e.what());
     }
@@ -264,10 +326,10 @@ void Session::handle_load(const Line& line) {
   }
   Load request;
   request.binding = raw_.binding;
-  request.key = resolve_array(raw_.key, raw_.key_packed_base64, key_packed_, key_json_, key_fields_,
-                              shape.keys, "key", line);
+  request.key = resolve_array(raw_.key, raw_.key_packed_base64, raw_.key_packed, key_packed_,
+                              key_json_, key_fields_, shape.keys, "key", line);
   request.key_fields = key_fields_;
-  request.key_packed = key_packed_;
+  request.key_packed = raw_.key_packed;
   loaded_allowed_ = true;
   connector_.load(request, *this);
   loaded_allowed_ = false;
@@ -277,13 +339,14 @@ void Session::handle_store(const Line& line) {
   const BindingShape& shape = binding_shape(raw_.binding, line.number);
   Store request;
   request.binding = raw_.binding;
-  request.key = resolve_array(raw_.key, raw_.key_packed_base64, key_packed_, key_json_, key_fields_,
-                              shape.keys, "key", line);
-  request.values = resolve_array(raw_.values, raw_.values_packed_base64, values_packed_,
-                                 values_json_, value_fields_, shape.values, "values", line);
+  request.key = resolve_array(raw_.key, raw_.key_packed_base64, raw_.key_packed, key_packed_,
+                              key_json_, key_fields_, shape.keys, "key", line);
+  request.values =
+      resolve_array(raw_.values, raw_.values_packed_base64, raw_.values_packed, values_packed_,
+                    values_json_, value_fields_, shape.values, "values", line);
   request.key_fields = key_fields_;
   request.value_fields = value_fields_;
-  request.key_packed = key_packed_;
+  request.key_packed = raw_.key_packed;
   request.doc = raw_.doc;
   request.exists = raw_.exists;
   request.is_delete = raw_.is_delete;
@@ -304,7 +367,12 @@ void Session::loaded(std::uint32_t binding, std::string_view doc_json) {
     throw Error("loaded() needs one compact JSON document without newlines");
   }
   respond(ResponseKind::loaded);
-  encode_loaded(out_.buffer(), binding, doc_json);
+  if (options_.codec == Codec::protobuf) {
+    flow::detail::proto_wire::append_document_frame(out_.buffer(), kResponseLoaded, kLoadedBinding,
+                                                    binding, kLoadedDoc, {doc_json});
+  } else {
+    encode_loaded(out_.buffer(), binding, doc_json);
+  }
   out_.maybe_flush();
 }
 

@@ -15,6 +15,9 @@
 #include <vector>
 
 #include "core/request_decoder.hpp"
+#include "core/request_source.hpp"
+#include "core/response_sink.hpp"
+#include "materialize.pb.h"
 #include "materialize/transaction_state.hpp"
 
 namespace flow::materialize::detail {
@@ -47,9 +50,11 @@ class Session final : public Loaded {
   struct RawDocumentRequest {
     std::uint32_t binding = 0;
     std::string_view key;
-    std::string_view key_packed_base64;
+    std::string_view key_packed_base64;  // JSON codec
+    std::string_view key_packed;         // protobuf codec: the bytes themselves
     std::string_view values;
     std::string_view values_packed_base64;
+    std::string_view values_packed;
     std::string_view doc;
     bool exists = false;
     bool is_delete = false;
@@ -67,10 +72,14 @@ class Session final : public Loaded {
   void handle_load(const Line& line);
   void handle_store(const Line& line);
   void decode_document_request(flow::detail::od::value body, const char* what);
+  /// Protobuf: takes a Load or Store straight from the parsed message (no JSON) and acts on
+  /// it. False if the message is not exactly one Load or Store.
+  bool handle_hot_message(std::size_t number);
   /// Resolves JSON-array or packed text into `json` (JSON array text) and splits its elements
   /// into `fields`; checks the count against the field selection.
   std::string_view resolve_array(std::string_view json_text,
                                  std::string_view packed_base64,
+                                 std::string_view& packed_bytes,
                                  std::string& packed,
                                  std::string& json,
                                  std::vector<std::string_view>& fields,
@@ -83,8 +92,11 @@ class Session final : public Loaded {
 
   Connector& connector_;
   ServeOptions options_;
-  LineReader reader_;
+  flowpb::materialize::Request request_message_;
+  flowpb::materialize::Response response_message_;
+  flow::detail::RequestSource source_;
   OutputStream out_;
+  flow::detail::ResponseSink sink_;
   flow::detail::RequestParser parser_;
   TransactionStateMachine state_;
   std::vector<BindingShape> bindings_;

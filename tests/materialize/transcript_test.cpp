@@ -20,6 +20,7 @@ namespace {
 namespace m = flow::materialize;
 using flow::materialize::testing::base64_of;
 using flow::materialize::testing::lines;
+using flow::materialize::testing::normalized;
 using flow::materialize::testing::serve_transcript;
 
 /// An in-memory table per binding: key JSON text → document text.
@@ -116,7 +117,7 @@ TEST(MaterializeTranscript, SpecHasProtocolAndNoResourcePathPointers) {
       R"("resourceConfigSchema":{"properties":{"table":{"x-collection-name":true}},"type":"object"},)"
       R"("documentationUrl":"https://example.com/memory"}})"
       "\n";
-  EXPECT_EQ(out, expected + expected);
+  EXPECT_EQ(out, normalized(expected + expected));
   EXPECT_EQ(out.find("resourcePathPointers"), std::string::npos);
 }
 
@@ -131,24 +132,24 @@ TEST(MaterializeTranscript, ValidatedListFormIsTheDefault) {
   MemoryMaterialization c;
   EXPECT_EQ(
       serve_transcript(c, lines({kValidate})),
-      lines(
+      normalized(lines(
           {R"({"validated":{"bindings":[{"projectionConstraints":[)"
            R"({"field":"id","constraint":{"type":"LOCATION_REQUIRED","reason":"the collection key is materialized"}},)"
            R"({"field":"flow_document","constraint":{"type":"LOCATION_REQUIRED","reason":"the root document is materialized"}},)"
            R"({"field":"nothing","constraint":{"type":"FIELD_FORBIDDEN","reason":"a field that is always null"}}],)"
-           R"("resourcePath":["orders"]}]}})"}));
+           R"("resourcePath":["orders"]}]}})"})));
 }
 
 TEST(MaterializeTranscript, ValidatedMapFormForOlderRuntimes) {
   MemoryMaterialization c;
   EXPECT_EQ(
       serve_transcript(c, lines({kValidate}), {.constraints_form = m::ConstraintsForm::map}),
-      lines(
+      normalized(lines(
           {R"({"validated":{"bindings":[{"constraints":{)"
            R"("id":{"type":"LOCATION_REQUIRED","reason":"the collection key is materialized"},)"
            R"("flow_document":{"type":"LOCATION_REQUIRED","reason":"the root document is materialized"},)"
            R"("nothing":{"type":"FIELD_FORBIDDEN","reason":"a field that is always null"}},)"
-           R"("resourcePath":["orders"]}]}})"}));
+           R"("resourcePath":["orders"]}]}})"})));
 }
 
 std::string session_input(const std::string& key1,
@@ -198,7 +199,7 @@ TEST(MaterializeTranscript, FullSessionWithJsonKeys) {
       c, session_input(R"("key":[1])", R"("key":[1],"values":[5],"doc":{"id":1,"amount":5})",
                        R"("key":["e1"],"values":["click",{"x":[1,2]}])",
                        R"("key":[1],"values":[7],"exists":true,"delete":true)"));
-  EXPECT_EQ(out, kSessionOutput);
+  EXPECT_EQ(out, normalized(kSessionOutput));
   EXPECT_EQ(c.log, kSessionLog);
   EXPECT_TRUE(c.tables[0].empty());
   EXPECT_EQ(c.tables[1].size(), 1u);
@@ -220,7 +221,7 @@ TEST(MaterializeTranscript, FullSessionWithPackedTuples) {
                         R"(","key":[],"values":[])",
                     key1 + R"(,"valuesPacked":")" + base64_of(pack_json({7})) +
                         R"(","exists":true,"delete":true)"));
-  EXPECT_EQ(out, kSessionOutput);
+  EXPECT_EQ(out, normalized(kSessionOutput));
   std::vector<std::string> expected_log = kSessionLog;
   expected_log[2] += " packed";
   expected_log[8] += " packed";
@@ -229,9 +230,9 @@ TEST(MaterializeTranscript, FullSessionWithPackedTuples) {
 
 TEST(MaterializeTranscript, EofRightAfterAcknowledgeEndsCleanly) {
   MemoryMaterialization c;
-  EXPECT_EQ(
-      serve_transcript(c, lines({kOpen, R"({"acknowledge":{}})"})),
-      lines({R"({"opened":{"runtimeCheckpoint":{"sources":{}}}})", R"({"acknowledged":{}})"}));
+  EXPECT_EQ(serve_transcript(c, lines({kOpen, R"({"acknowledge":{}})"})),
+            normalized(lines(
+                {R"({"opened":{"runtimeCheckpoint":{"sources":{}}}})", R"({"acknowledged":{}})"})));
 }
 
 // Runs `input` and expects a ProtocolError on `line` whose message contains `text`.
