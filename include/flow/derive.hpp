@@ -110,7 +110,8 @@ struct Read {
   /// place: `parser.iterate(doc.data(), doc.size(), doc.size() + LineReader::kLinePadding)`.
   std::string_view doc{};
   /// The document's shuffle key as a raw JSON array (e.g. `["alice"]`); empty when the
-  /// runtime did not send it (protobuf-only packed keys, or lambda shuffles).
+  /// runtime did not send it (lambda shuffles). Under the protobuf codec the runtime sends
+  /// the key packed as an FDB tuple, and the SDK gives it here as the same JSON array.
   std::string_view shuffle_key{};
   std::uint32_t shuffle_hash = 0;
   UuidParts uuid{};
@@ -232,6 +233,8 @@ std::optional<StateDelivery> parse_state_delivery(std::string_view text);
 
 struct ServeOptions {
   StateDelivery state_delivery = StateDelivery::kStartedCommit;
+  /// The wire format; run() takes it from FLOW_RUNTIME_CODEC.
+  Codec codec = Codec::json;
 };
 
 /// Serves one protocol stream: requests from `in_fd`, responses to `out_fd`, until EOF.

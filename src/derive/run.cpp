@@ -14,6 +14,7 @@ namespace {
 
 ServeOptions options_from_environment() {
   ServeOptions options;
+  options.codec = codec_from_environment();
   if (const char* value = std::getenv("FLOW_DERIVE_STATE_DELIVERY");
       value != nullptr && *value != '\0') {
     const auto delivery = parse_state_delivery(value);

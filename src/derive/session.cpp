@@ -4,9 +4,11 @@
 #include <cstring>
 #include <flow/error.hpp>
 #include <flow/log.hpp>
+#include <flow/tuple.hpp>
 #include <string>
 #include <utility>
 
+#include "core/proto_wire.hpp"
 #include "core/stop_signal.hpp"
 #include "derive/request_decode.hpp"
 #include "derive/response_encode.hpp"
@@ -16,6 +18,10 @@ namespace flow::derive {
 using detail::RequestKind;
 using detail::ResponseKind;
 namespace od = simdjson::ondemand;
+
+// derive.Response field numbers of the hand-encoded Published (src/proto/derive.proto).
+constexpr std::uint32_t kResponsePublished = 4;
+constexpr std::uint32_t kPublishedDoc = 1;
 
 // ---- Connector defaults ------------------------------------------------------------------
 
@@ -42,19 +48,32 @@ void Publisher::publish(const nlohmann::json& doc) {
 
 Session::Session(Connector& connector, int in_fd, int out_fd, const ServeOptions& options)
     : connector_(connector),
-      reader_(in_fd),
+      options_(options),
+      source_(in_fd, options.codec, request_message_),
       out_(out_fd),
+      sink_(out_, options.codec, response_message_),
       state_(options.state_delivery),
       publisher_(*this) {}
 
 int Session::run() {
   // SIGTERM/SIGINT (run() installs the handlers) end a blocked read.
-  reader_.set_cancel([] { return flow::detail::stop_requested(); });
+  source_.set_cancel([] { return flow::detail::stop_requested(); });
   while (!flow::detail::stop_requested()) {
-    const std::optional<Line> line = reader_.next();
-    if (!line) {
+    const auto incoming = source_.next();
+    if (!incoming) {
       break;
     }
+    Decoded decoded;
+    if (incoming->protobuf && decode_hot_message(decoded, incoming->line.number)) {
+      current_line_ = incoming->line.number;
+      const auto step = state_.on_request(decoded.kind, current_line_);
+      if (step.skipped_start_commit) {
+        on_skipped_start_commit(incoming->line);
+      }
+      dispatch(decoded, incoming->line);
+      continue;
+    }
+    const std::optional<Line> line = incoming->protobuf ? source_.json_line() : incoming->line;
     current_line_ = line->number;
     if (line->text.empty()) {
       throw ProtocolError(line->number, "empty line (requests are one JSON object per line)");
@@ -62,7 +81,6 @@ int Session::run() {
     // Decode first, act after: On-Demand validates the rest of the line (a second variant
     // key, trailing garbage) only once the body was visited, and nothing may happen for a
     // line that turns out to be malformed.
-    Decoded decoded;
     parser_.parse(*line, [&](std::string_view key, od::value body) {
       const auto kind = detail::request_kind(key);
       if (!kind) {
@@ -77,7 +95,7 @@ int Session::run() {
     }
     dispatch(decoded, *line);
   }
-  if (reader_.cancelled() || flow::detail::stop_requested()) {
+  if (source_.cancelled() || flow::detail::stop_requested()) {
     // Nothing of an unfinished transaction was committed: the runtime replays it.
     log::info("stop requested by signal; exiting");
     return 0;
@@ -85,12 +103,45 @@ int Session::run() {
   if (state_.on_eof() == detail::EofOutcome::kAbandonedTransaction) {
     // Published documents still buffered belong to a transaction that will never commit.
     log::warn("input ended inside a transaction; it was not committed and is discarded",
-              {{"line", reader_.line_count()}});
+              {{"line", source_.count()}});
   } else {
     out_.flush();
   }
-  log::debug("derive session ended", {{"lines", reader_.line_count()}});
+  log::debug("derive session ended", {{"lines", source_.count()}});
   return 0;
+}
+
+bool Session::decode_hot_message(Decoded& decoded, std::size_t number) {
+  const auto& m = request_message_;
+  if (!m.has_read() || m.has_spec() || m.has_validate() || m.has_open() || m.has_flush() ||
+      m.has_start_commit() || m.has_reset()) {
+    return false;
+  }
+  const auto& read = m.read();
+  if (read.doc_json().empty()) {
+    return false;  // the JSON path reports the missing document
+  }
+  decoded.kind = RequestKind::kRead;
+  decoded.read.transform = read.transform();
+  decoded.read.uuid.node = read.uuid().node();
+  decoded.read.uuid.clock = read.uuid().clock();
+  decoded.read.shuffle_hash = read.shuffle().hash();
+  // Read::doc promises simdjson's padding after the document.
+  doc_scratch_.assign(read.doc_json());
+  doc_scratch_.append(LineReader::kLinePadding, ' ');
+  decoded.read.doc = std::string_view(doc_scratch_.data(), read.doc_json().size());
+  if (!read.shuffle().key_json().empty()) {
+    decoded.read.shuffle_key = read.shuffle().key_json();
+  } else if (!read.shuffle().packed().empty()) {
+    shuffle_key_scratch_.clear();
+    try {
+      tuple::append_json_array(shuffle_key_scratch_, read.shuffle().packed());
+    } catch (const tuple::TupleError& e) {
+      throw ProtocolError(number, std::string("read.shuffle.packed: ") + e.what());
+    }
+    decoded.read.shuffle_key = shuffle_key_scratch_;
+  }
+  return true;
 }
 
 void Session::decode(RequestKind kind, od::value body, Decoded& decoded) {
@@ -134,7 +185,8 @@ void Session::dispatch(const Decoded& decoded, const Line& line) {
     case RequestKind::kSpec: {
       const Spec spec = connector_.spec(*decoded.spec);
       state_.on_response(ResponseKind::kSpec, line.number);
-      detail::encode_spec(out_.buffer(), spec);
+      detail::encode_spec(sink_.json(), spec);
+      sink_.commit();
       send_control();
       return;
     }
@@ -147,7 +199,8 @@ void Session::dispatch(const Decoded& decoded, const Line& line) {
                     " of the request (it must return one per transform, in order)");
       }
       state_.on_response(ResponseKind::kValidated, line.number);
-      detail::encode_validated(out_.buffer(), validated);
+      detail::encode_validated(sink_.json(), validated);
+      sink_.commit();
       send_control();
       return;
     }
@@ -156,7 +209,8 @@ void Session::dispatch(const Decoded& decoded, const Line& line) {
       transforms_ = open.derivation.transforms.size();
       connector_.open(open);
       state_.on_response(ResponseKind::kOpened, line.number);
-      detail::encode_opened(out_.buffer());
+      detail::encode_opened(sink_.json());
+      sink_.commit();
       send_control();
       log::debug("derivation opened",
                  {{"collection", open.collection.name}, {"transforms", transforms_}});
@@ -175,7 +229,8 @@ void Session::handle_flush(const Line& line) {
     state = take_state_update();
   }
   state_.on_response(ResponseKind::kFlushed, line.number);
-  detail::encode_flushed(out_.buffer(), state);
+  detail::encode_flushed(sink_.json(), state);
+  sink_.commit();
   send_control();
   publisher_.published_ = 0;
 }
@@ -186,7 +241,8 @@ void Session::handle_start_commit(const Line& line) {
     state = take_state_update();
   }
   state_.on_response(ResponseKind::kStartedCommit, line.number);
-  detail::encode_started_commit(out_.buffer(), state);
+  detail::encode_started_commit(sink_.json(), state);
+  sink_.commit();
   send_control();
 }
 
@@ -220,7 +276,12 @@ void Session::publish(std::string_view doc_json) {
                 std::to_string(doc_json.size()) + " bytes" +
                 (doc_json.empty() ? std::string() : " containing a newline") + ")");
   }
-  detail::encode_published(out_.buffer(), doc_json);
+  if (options_.codec == Codec::protobuf) {
+    flow::detail::proto_wire::append_document_frame(out_.buffer(), kResponsePublished, 0, 0,
+                                                    kPublishedDoc, {doc_json});
+  } else {
+    detail::encode_published(out_.buffer(), doc_json);
+  }
   out_.maybe_flush();
 }
 

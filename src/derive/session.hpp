@@ -12,6 +12,9 @@
 #include <string_view>
 
 #include "core/request_decoder.hpp"
+#include "core/request_source.hpp"
+#include "core/response_sink.hpp"
+#include "derive.pb.h"
 #include "derive/protocol_state.hpp"
 
 namespace flow::derive {
@@ -42,6 +45,8 @@ class Session {
   };
 
   static void decode(detail::RequestKind kind, simdjson::ondemand::value body, Decoded& decoded);
+  /// Protobuf: a frame holding exactly one Read, taken straight from the parsed message.
+  bool decode_hot_message(Decoded& decoded, std::size_t number);
   void dispatch(const Decoded& decoded, const Line& line);
   void handle_flush(const Line& line);
   void handle_start_commit(const Line& line);
@@ -52,8 +57,14 @@ class Session {
   void send_control();  // writes out what is buffered: control messages go out at once
 
   Connector& connector_;
-  LineReader reader_;
+  ServeOptions options_;
+  flowpb::derive::Request request_message_;
+  flowpb::derive::Response response_message_;
+  flow::detail::RequestSource source_;
   OutputStream out_;
+  flow::detail::ResponseSink sink_;
+  std::string doc_scratch_;          // a protobuf Read's document, with simdjson's padding
+  std::string shuffle_key_scratch_;  // a protobuf Read's packed shuffle key, as a JSON array
   flow::detail::RequestParser parser_;
   detail::ProtocolState state_;
   Publisher publisher_;

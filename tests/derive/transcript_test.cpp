@@ -19,6 +19,9 @@
 #include <string>
 #include <vector>
 
+#include "derive.pb.h"
+#include "proto_transcript.hpp"
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -130,50 +133,89 @@ std::vector<std::string> cases() {
 
 class DeriveTranscript : public ::testing::TestWithParam<std::string> {};
 
-TEST_P(DeriveTranscript, ResponsesMatch) {
-  const fs::path dir = fs::path(FLOW_SOURCE_DIR) / "tests/derive/transcripts";
-  const std::string name = GetParam();
-  const std::string expected = read_file(dir / (name + ".out.jsonl"));
-  const fs::path error_file = dir / (name + ".error.txt");
-  std::string expected_error;
-  if (fs::exists(error_file)) {
-    expected_error = read_file(error_file);
-    while (!expected_error.empty() && expected_error.back() == '\n') {
-      expected_error.pop_back();
-    }
-  }
+struct CaseResult {
+  std::string output;
+  std::string error;
+};
 
-  const int in_fd = ::open((dir / (name + ".in.jsonl")).c_str(), O_RDONLY | O_CLOEXEC);
-  ASSERT_GE(in_fd, 0);
+/// Serves `input` (JSON lines or protobuf frames) for case `name` and returns what came out.
+CaseResult serve_case(const std::string& name, const std::string& input, flow::Codec codec) {
+  const int in_fd = ::memfd_create("derive-in", MFD_CLOEXEC);
   const int out_fd = ::memfd_create("derive-out", MFD_CLOEXEC);
-  ASSERT_GE(out_fd, 0);
-
+  EXPECT_GE(in_fd, 0);
+  EXPECT_GE(out_fd, 0);
+  EXPECT_EQ(::write(in_fd, input.data(), input.size()), static_cast<ssize_t>(input.size()));
+  ::lseek(in_fd, 0, SEEK_SET);
   derive::ServeOptions options;
+  options.codec = codec;
   if (name.find("flushed-mode") != std::string::npos) {
     options.state_delivery = derive::StateDelivery::kFlushed;
   }
   Recorder recorder;
-  std::string error;
+  CaseResult result;
   try {
     EXPECT_EQ(derive::serve(recorder, in_fd, out_fd, options), 0);
   } catch (const flow::Error& e) {
-    error = e.what();
+    result.error = e.what();
   }
-  const std::string actual = read_fd(out_fd);
+  result.output = read_fd(out_fd);
   ::close(in_fd);
   ::close(out_fd);
+  return result;
+}
 
-  EXPECT_EQ(actual, expected);
-  if (expected_error.empty()) {
-    EXPECT_EQ(error, "") << "unexpected error";
-  } else {
-    std::istringstream parts(expected_error);
-    std::string part;
-    while (std::getline(parts, part)) {
-      EXPECT_NE(error.find(part), std::string::npos)
-          << "expected an error containing: " << part << "\ngot: " << error;
+std::string expected_error(const fs::path& dir, const std::string& name) {
+  const fs::path error_file = dir / (name + ".error.txt");
+  std::string expected;
+  if (fs::exists(error_file)) {
+    expected = read_file(error_file);
+    while (!expected.empty() && expected.back() == '\n') {
+      expected.pop_back();
     }
   }
+  return expected;
+}
+
+void expect_error(const std::string& expected, const std::string& error) {
+  if (expected.empty()) {
+    EXPECT_EQ(error, "") << "unexpected error";
+    return;
+  }
+  std::istringstream parts(expected);
+  std::string part;
+  while (std::getline(parts, part)) {
+    EXPECT_NE(error.find(part), std::string::npos)
+        << "expected an error containing: " << part << "\ngot: " << error;
+  }
+}
+
+const fs::path kDir = fs::path(FLOW_SOURCE_DIR) / "tests/derive/transcripts";
+
+TEST_P(DeriveTranscript, ResponsesMatch) {
+  const std::string name = GetParam();
+  const auto result = serve_case(name, read_file(kDir / (name + ".in.jsonl")), flow::Codec::json);
+  EXPECT_EQ(result.output, read_file(kDir / (name + ".out.jsonl")));
+  expect_error(expected_error(kDir, name), result.error);
+}
+
+// The same transcript under the protobuf codec: requests converted to frames by libprotobuf
+// (tests/common/proto_transcript.hpp), response frames compared message by message. A case
+// whose input has no protobuf form (malformed JSON, an unknown request) is skipped.
+TEST_P(DeriveTranscript, ResponsesMatchUnderProtobuf) {
+  const std::string name = GetParam();
+  flowpb::derive::Request request;
+  std::string why;
+  const auto frames =
+      flow::testing::to_frames(read_file(kDir / (name + ".in.jsonl")), request, why);
+  if (!frames) {
+    GTEST_SKIP() << "no protobuf form: " << why;
+  }
+  const auto result = serve_case(name, *frames, flow::Codec::protobuf);
+  flowpb::derive::Response response;
+  EXPECT_EQ(
+      flow::testing::frames_to_json(result.output, response),
+      flow::testing::lines_to_normalized_json(read_file(kDir / (name + ".out.jsonl")), response));
+  expect_error(expected_error(kDir, name), result.error);
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases,
