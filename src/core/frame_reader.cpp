@@ -74,7 +74,10 @@ std::optional<Frame> FrameReader::next() {
                                     std::to_string(partial.size()) + " byte(s))" +
                                     codec_hint(partial));
   }
-  const std::string_view header(buffer_.data() + begin_, kHeaderBytes);
+  // A copy: reading the rest of the frame may move the buffer.
+  char header_bytes[kHeaderBytes];
+  std::memcpy(header_bytes, buffer_.data() + begin_, kHeaderBytes);
+  const std::string_view header(header_bytes, kHeaderBytes);
   const std::size_t size = read_u32_le(header.data());
   if (size > max_frame_bytes_) {
     throw ProtocolError(number, "frame declares " + std::to_string(size) +
