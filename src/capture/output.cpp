@@ -16,6 +16,7 @@ namespace {
 constexpr std::uint32_t kResponseCaptured = 6;
 constexpr std::uint32_t kCapturedBinding = 1;
 constexpr std::uint32_t kCapturedDoc = 2;
+constexpr std::uint32_t kResponseCheckpoint = 7;
 
 void append_uint(std::string& out, std::uint32_t value) {
   char digits[12];
@@ -129,6 +130,35 @@ void Output::captured_json(std::uint32_t binding, const nlohmann::json& doc) {
 
 void Output::checkpoint(std::string_view state_json, bool merge_patch) {
   require_compact_object(state_json, "checkpoint state");
+  if (session_.codec() == Codec::protobuf) {
+    // Hand-encoded too: a checkpoint may follow every few documents.
+    // checkpoint (7) { state (1) { updated_json (1): raw JSON, merge_patch (2) } }
+    using flow::detail::proto_wire::append_tag;
+    using flow::detail::proto_wire::append_varint;
+    using flow::detail::proto_wire::varint_size;
+    namespace wire = flow::detail::proto_wire;
+    const std::size_t state =
+        1 + varint_size(state_json.size()) + state_json.size() + (merge_patch ? 2 : 0);
+    const std::size_t checkpoint = 1 + varint_size(state) + state;
+    const std::size_t message = 1 + varint_size(checkpoint) + checkpoint;
+    auto& buffer = session_.out().buffer();
+    wire::append_frame_length(buffer, static_cast<std::uint32_t>(message));
+    append_tag(buffer, kResponseCheckpoint, wire::kLengthDelimited);
+    append_varint(buffer, checkpoint);
+    append_tag(buffer, 1, wire::kLengthDelimited);
+    append_varint(buffer, state);
+    append_tag(buffer, 1, wire::kLengthDelimited);
+    append_varint(buffer, state_json.size());
+    buffer.append(state_json);
+    if (merge_patch) {
+      append_tag(buffer, 2, wire::kVarint);
+      append_varint(buffer, 1);
+    }
+    session_.out().flush();
+    docs_since_checkpoint_ = 0;
+    ++checkpoints_;
+    return;
+  }
   auto& buffer = session_.sink().json();
   buffer.append(R"({"checkpoint":{"state":{"updated":)");
   buffer.append(state_json);

@@ -6,6 +6,20 @@
 
 namespace flow::detail::proto_wire {
 
+namespace {
+
+/// Writes `value` as a varint at `at`; returns the byte after it.
+char* put_varint(char* at, std::uint64_t value) {
+  while (value >= 0x80) {
+    *at++ = static_cast<char>((value & 0x7f) | 0x80);
+    value >>= 7;
+  }
+  *at++ = static_cast<char>(value);
+  return at;
+}
+
+}  // namespace
+
 std::size_t append_document_frame_head(std::string& out,
                                        std::uint32_t outer_field,
                                        std::uint32_t binding_field,
@@ -15,8 +29,9 @@ std::size_t append_document_frame_head(std::string& out,
   const std::uint64_t binding_tag = (static_cast<std::uint64_t>(binding_field) << 3) | kVarint;
   const std::uint64_t doc_tag = (static_cast<std::uint64_t>(doc_field) << 3) | kLengthDelimited;
   const std::uint64_t outer_tag = (static_cast<std::uint64_t>(outer_field) << 3) | kLengthDelimited;
+  const bool with_binding = binding_field != 0 && binding != 0;
   std::size_t inner = varint_size(doc_tag) + varint_size(doc_size) + doc_size;
-  if (binding_field != 0 && binding != 0) {
+  if (with_binding) {
     inner += varint_size(binding_tag) + varint_size(binding);
   }
   const std::size_t message = varint_size(outer_tag) + varint_size(inner) + inner;
@@ -24,15 +39,21 @@ std::size_t append_document_frame_head(std::string& out,
     throw Error("a document of " + std::to_string(doc_size) +
                 " bytes does not fit in a protobuf frame (4 GiB at most)");
   }
-  append_frame_length(out, static_cast<std::uint32_t>(message));
-  append_varint(out, outer_tag);
-  append_varint(out, inner);
-  if (binding_field != 0 && binding != 0) {
-    append_varint(out, binding_tag);
-    append_varint(out, binding);
+  // At most 4 + 6 varints of 10 bytes: assembled here, appended at once.
+  char head[64];
+  head[0] = static_cast<char>(message & 0xff);
+  head[1] = static_cast<char>((message >> 8) & 0xff);
+  head[2] = static_cast<char>((message >> 16) & 0xff);
+  head[3] = static_cast<char>((message >> 24) & 0xff);
+  char* at = put_varint(head + 4, outer_tag);
+  at = put_varint(at, inner);
+  if (with_binding) {
+    at = put_varint(at, binding_tag);
+    at = put_varint(at, binding);
   }
-  append_varint(out, doc_tag);
-  append_varint(out, doc_size);
+  at = put_varint(at, doc_tag);
+  at = put_varint(at, doc_size);
+  out.append(head, static_cast<std::size_t>(at - head));
   return 4 + message;
 }
 

@@ -96,11 +96,20 @@ extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
   return 0;
 }
 
+// Built twice: as materialize_session_fuzzer (JSON lines) and, with FLOW_FUZZ_PROTOBUF, as
+// materialize_protobuf_fuzzer, where the input is protobuf frames: the frame reader, the
+// Request parser, the transcoder and the protobuf Load/Store hot path.
+#ifdef FLOW_FUZZ_PROTOBUF
+constexpr flow::Codec kCodec = flow::Codec::protobuf;
+#else
+constexpr flow::Codec kCodec = flow::Codec::json;
+#endif
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static flow::fuzz::MemfdInput input;
   AcceptingMaterialization connector;
   try {
-    m::serve(connector, input.load(data, size), input.null_fd());
+    m::serve(connector, input.load(data, size), input.null_fd(), m::ServeOptions{.codec = kCodec});
   } catch (const flow::Error&) {
     // Expected: protocol violations and malformed requests.
   }
