@@ -43,9 +43,10 @@ bool FrameReader::buffer_at_least(std::size_t needed) {
       end_ -= begin_;
       begin_ = 0;
     }
-    const std::size_t want = std::max(needed - end_, block_size_);
-    if (buffer_.size() - end_ < want) {
-      buffer_.resize(end_ + want);
+    // Grow by what arrives, not by what the header declares: a corrupt length must not
+    // allocate a gigabyte before the bytes exist.
+    if (buffer_.size() - end_ < block_size_) {
+      buffer_.resize(end_ + block_size_);
     }
     std::size_t bytes = 0;
     switch (
