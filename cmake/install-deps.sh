@@ -14,7 +14,7 @@ build_packages=(
   patchelf
   clang-format clang-tidy clang libclang-rt-14-dev
 )
-runtime_packages=(libsimdjson14 libspdlog1.10 libfmt9 libyaml-cpp0.7 libsqlite3-0 zlib1g libcurl4 ca-certificates)
+runtime_packages=(libsimdjson14 libspdlog1.10 libfmt9 libprotobuf32 libyaml-cpp0.7 libsqlite3-0 zlib1g libcurl4 ca-certificates)
 
 packages=("${build_packages[@]}")
 if [[ "${1:-}" == "--runtime" ]]; then
