@@ -19,6 +19,9 @@ constexpr std::array<std::uint8_t, 256> make_decode_table() {
   for (std::size_t i = 0; i < kAlphabet.size(); ++i) {
     table[static_cast<unsigned char>(kAlphabet[i])] = static_cast<std::uint8_t>(i);
   }
+  // The URL-safe alphabet is accepted too; it is unambiguous.
+  table['-'] = 62;
+  table['_'] = 63;
   return table;
 }
 

@@ -5,6 +5,8 @@
 #include <flow/error.hpp>
 #include <string>
 
+#include "core/base64.hpp"
+
 namespace flow::detail {
 
 namespace {
@@ -24,24 +26,6 @@ namespace {
   throw DecodeError("field '" + std::string(field) + "': expected " + std::string(expected) +
                     ", found " + token_excerpt(value));
 }
-
-// Standard base64 alphabet → 6-bit value; 0xff marks characters outside the alphabet.
-constexpr std::array<unsigned char, 256> make_base64_table() {
-  std::array<unsigned char, 256> table{};
-  for (auto& entry : table) {
-    entry = 0xff;
-  }
-  constexpr std::string_view kAlphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  for (std::size_t i = 0; i < kAlphabet.size(); ++i) {
-    table[static_cast<unsigned char>(kAlphabet[i])] = static_cast<unsigned char>(i);
-  }
-  // The URL-safe alphabet is accepted too; it is unambiguous.
-  table['-'] = 62;
-  table['_'] = 63;
-  return table;
-}
-constexpr auto kBase64 = make_base64_table();
 
 }  // namespace
 
@@ -181,23 +165,8 @@ std::string get_bytes(od::value value, std::string_view field) {
     fail(field, "a base64 string", error);
   }
   std::string out;
-  out.reserve(text.size() * 3 / 4);
-  std::uint32_t accumulator = 0;
-  int bits = 0;
-  for (const char c : text) {
-    if (c == '=') {
-      break;
-    }
-    const unsigned char sextet = kBase64[static_cast<unsigned char>(c)];
-    if (sextet == 0xff) {
-      fail(field, "a base64 string", simdjson::SUCCESS);
-    }
-    accumulator = (accumulator << 6) | sextet;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((accumulator >> bits) & 0xff));
-    }
+  if (!base64_decode(out, text)) {
+    fail(field, "a base64 string", simdjson::SUCCESS);
   }
   return out;
 }

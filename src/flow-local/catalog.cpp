@@ -156,7 +156,8 @@ std::uint32_t parse_interval(const nlohmann::json& value, const std::string& tas
 
 LocalEndpoint parse_local_endpoint(const nlohmann::json& endpoint,
                                    const std::string& base_dir,
-                                   const std::string& task) {
+                                   const std::string& task,
+                                   Protocol protocol) {
   if (!endpoint.is_object()) {
     throw CatalogError(task + ": endpoint is required");
   }
@@ -172,6 +173,7 @@ LocalEndpoint parse_local_endpoint(const nlohmann::json& endpoint,
   require_object(*local, task + ": endpoint.local");
   LocalEndpoint out;
   out.working_directory = base_dir;
+  out.protocol = protocol;
   if (!local->contains("command")) {
     throw CatalogError(task + ": endpoint.local.command is required");
   }
@@ -194,9 +196,14 @@ LocalEndpoint parse_local_endpoint(const nlohmann::json& endpoint,
       out.env[key] = value.is_string() ? value.get<std::string>() : value.dump();
     }
   }
-  out.protobuf = local->value("protobuf", false);
-  if (out.protobuf) {
-    throw CatalogError(task + ": endpoint.local.protobuf is not supported; use the JSON codec");
+  // As the runtime does, the codec is not passed to the process: a connector that reads
+  // FLOW_RUNTIME_CODEC needs `FLOW_RUNTIME_CODEC: proto` in `env` (PROTOCOL.md §1.1).
+  if (auto protobuf = local->find("protobuf"); protobuf != local->end() && !protobuf->is_null()) {
+    if (!protobuf->is_boolean()) {
+      throw CatalogError(task + ": endpoint.local.protobuf must be true or false, not " +
+                         protobuf->dump());
+    }
+    out.protobuf = protobuf->get<bool>();
   }
   return out;
 }
@@ -242,7 +249,8 @@ void Catalog::load_file(const std::string& absolute_path, std::vector<std::strin
       CaptureDef def;
       def.name = name;
       def.source_file = absolute_path;
-      def.endpoint = parse_local_endpoint(spec.value("endpoint", nlohmann::json()), base_dir, task);
+      def.endpoint = parse_local_endpoint(spec.value("endpoint", nlohmann::json()), base_dir, task,
+                                          Protocol::capture);
       def.interval_seconds = parse_interval(spec.value("interval", nlohmann::json()), task);
       const auto bindings = spec.value("bindings", nlohmann::json::array());
       if (!bindings.is_array()) {
@@ -276,7 +284,8 @@ void Catalog::load_file(const std::string& absolute_path, std::vector<std::strin
       def.name = name;
       def.source_file = absolute_path;
       def.raw = spec;
-      def.endpoint = parse_local_endpoint(spec.value("endpoint", nlohmann::json()), base_dir, task);
+      def.endpoint = parse_local_endpoint(spec.value("endpoint", nlohmann::json()), base_dir, task,
+                                          Protocol::materialize);
       def.bindings = spec.value("bindings", nlohmann::json::array());
       materializations_[name] = std::move(def);
     }

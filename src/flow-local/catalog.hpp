@@ -20,12 +20,17 @@
 ///   const auto& coll = catalog.collection(capture.bindings[0].target);
 namespace flow::local {
 
-/// A `local:` endpoint: the connector command, its config (inline or read from a file), env.
+/// The protocol a connector speaks: that of the task whose endpoint runs it.
+enum class Protocol { capture, materialize, derive };
+
+/// A `local:` endpoint: the connector command, its config (inline or read from a file), env,
+/// and its codec (`protobuf: true`: length-prefixed protobuf frames, else JSON lines).
 struct LocalEndpoint {
   std::vector<std::string> command;  ///< argv; argv[0] made absolute if it was a relative path
   nlohmann::json config = nlohmann::json::object();
   std::map<std::string, std::string> env;
   bool protobuf = false;
+  Protocol protocol = Protocol::capture;  ///< from the task: capture, materialization, derive
   std::string working_directory;  ///< directory of the flow.yaml that declared the endpoint
 };
 
@@ -104,11 +109,12 @@ class Catalog {
   std::map<std::string, CollectionDef> collections_;
 };
 
-/// Parses a `local:` endpoint stanza declared in a file in `base_dir`. `task` names the task
-/// in error messages. Throws CatalogError.
+/// Parses a `local:` endpoint stanza declared in a file in `base_dir`, for a task speaking
+/// `protocol`. `task` names the task in error messages. Throws CatalogError.
 LocalEndpoint parse_local_endpoint(const nlohmann::json& endpoint,
                                    const std::string& base_dir,
-                                   const std::string& task);
+                                   const std::string& task,
+                                   Protocol protocol);
 
 /// Reads a whole file; throws CatalogError("<what> not found: <path>") when it cannot.
 std::string read_text_file(const std::string& path, const std::string& what);

@@ -78,7 +78,7 @@ DerivationDef parse_derivation(const Catalog& catalog, const CollectionDef& coll
   DerivationDef def;
   def.base_dir = std::filesystem::path(collection.source_file).parent_path().string();
   def.endpoint = parse_local_endpoint(derive.value("using", nlohmann::json()), def.base_dir,
-                                      name + ": derive.using");
+                                      name + ": derive.using", Protocol::derive);
   const auto transforms = derive.find("transforms");
   if (transforms == derive.end() || !transforms->is_array() || transforms->empty()) {
     throw CatalogError(name + ": derive.transforms must be a non-empty list");
