@@ -8,6 +8,10 @@
 #include <flow/process/child_process.hpp>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
+
+#include "capture.pb.h"
+#include "proto_transcript.hpp"
 
 namespace {
 
@@ -146,3 +150,45 @@ TEST(HelloWorldProcess, SigtermStopsCleanly) {
 }
 
 }  // namespace
+
+// The same binary under FLOW_RUNTIME_CODEC=proto: frames in (built by libprotobuf from the JSON
+// requests), frames out, the same answers as the JSON sessions above.
+TEST(HelloWorldProcess, SpeaksProtobufWhenTheEnvironmentSaysSo) {
+  flowpb::capture::Request request;
+  std::string why;
+  const auto frames = flow::testing::to_frames(
+      kSpec + open_request({{"bindingStateV1", {{"greetings", {{"count", 10}}}}}}), request, why);
+  ASSERT_TRUE(frames) << why;
+  auto child = ChildProcess::spawn(
+      {.argv = {FLOW_HELLO_WORLD_BIN}, .env = {{"FLOW_RUNTIME_CODEC", "proto"}}});
+  write_all(child.stdin_fd(), *frames);
+  // Read until the first checkpoint (three documents), then end the session with EOF.
+  std::string out;
+  flowpb::capture::Response response;
+  std::vector<nlohmann::json> messages;
+  char buffer[4096];
+  while (messages.empty() || !messages.back().contains("checkpoint")) {
+    const ssize_t n = read(child.stdout_fd(), buffer, sizeof(buffer));
+    ASSERT_GT(n, 0) << "the connector closed its output early";
+    out.append(buffer, static_cast<std::size_t>(n));
+    messages = flow::testing::frames_to_json(out, response);
+    if (!messages.empty() && messages.back().is_string()) {
+      messages.pop_back();  // a partial frame: read on
+    }
+  }
+  child.close_stdin();
+  read_all(child.stdout_fd());
+  EXPECT_TRUE(child.wait().success());
+
+  ASSERT_GE(messages.size(), 4U);
+  EXPECT_EQ(messages[0]["spec"]["protocol"], 3032023);
+  EXPECT_TRUE(messages[1].contains("opened"));
+  EXPECT_EQ(messages[2]["captured"]["doc"]["count"], 11);  // resumed after 10
+  const auto& last_document = messages[messages.size() - 2]["captured"]["doc"];
+  EXPECT_EQ(last_document["message"], "Hello, world! #" + last_document["count"].dump());
+  EXPECT_EQ(
+      messages.back()["checkpoint"]["state"],
+      (nlohmann::json{
+          {"updated", {{"bindingStateV1", {{"greetings", {{"count", last_document["count"]}}}}}}},
+          {"mergePatch", true}}));
+}
