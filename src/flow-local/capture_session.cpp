@@ -251,7 +251,8 @@ CaptureSessionResult CaptureSession::run(const CaptureDef& capture,
     if (!status.success()) {
       auto last = ctx_.console.last_connector_message();
       throw ConnectorError("connector `" + connector.program() + "` failed (" + status.describe() +
-                           "): " + (last.empty() ? "connector exited with no log output" : last));
+                           "): " + (last.empty() ? "connector exited with no log output" : last) +
+                           connector.codec_hint());
     }
     if (phase != Phase::streaming) {
       conformance.violation(rule::kOpenedFirst, last_line,

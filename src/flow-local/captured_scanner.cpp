@@ -98,6 +98,7 @@ CapturedScanner::Result CapturedScanner::scan(const flow::Line& line,
   bool have_binding = false;
   bool have_doc = false;
   bool doc_before_binding = false;
+  out.binding = 0;  // proto3 default: `binding` may be omitted (the protobuf codec omits 0)
   out.missing_key.clear();
   for (auto field_result : top) {
     od::field field;

@@ -31,7 +31,7 @@ struct LocalEndpoint {
   std::map<std::string, std::string> env;
   bool protobuf = false;
   Protocol protocol = Protocol::capture;  ///< from the task: capture, materialization, derive
-  std::string working_directory;  ///< directory of the flow.yaml that declared the endpoint
+  std::string working_directory;          ///< directory of the flow.yaml that declared the endpoint
 };
 
 struct CollectionDef {

@@ -4,9 +4,11 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <filesystem>
+#include <flow/codec.hpp>
 
 namespace flow::local {
 namespace {
@@ -27,6 +29,43 @@ flow::process::ChildProcess spawn_connector(const LocalEndpoint& endpoint,
   }
 }
 
+/// Whether the endpoint's env tells the connector to speak protobuf (FLOW_RUNTIME_CODEC).
+bool env_says_protobuf(const LocalEndpoint& endpoint) {
+  const auto it = endpoint.env.find("FLOW_RUNTIME_CODEC");
+  if (it == endpoint.env.end()) {
+    return false;
+  }
+  try {
+    return flow::parse_codec(it->second) == flow::Codec::protobuf;
+  } catch (const flow::Error&) {
+    return false;  // a bad value is the connector's to reject
+  }
+}
+
+/// A JSON response line never holds a control character other than tab and CR (strings
+/// escape them); the first lines of protobuf frames do (a length's high bytes are zero).
+bool looks_binary(std::string_view text) {
+  return std::any_of(text.begin(), text.end(), [](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return byte < 0x20 && byte != '\t' && byte != '\r';
+  });
+}
+
+/// A FrameReader error without its "stdin line N: " prefix (these are the connector's stdout).
+std::string frame_error_detail(const flow::ProtocolError& e) {
+  std::string_view what = e.what();
+  if (e.line() != 0) {
+    const std::string prefix = "stdin line " + std::to_string(e.line()) + ": ";
+    if (what.substr(0, prefix.size()) == prefix) {
+      what.remove_prefix(prefix.size());
+    }
+  }
+  if (const auto hint = what.find(" (the input looks like JSON"); hint != std::string_view::npos) {
+    what = what.substr(0, hint);  // advice for a connector; ours is below
+  }
+  return std::string(what);
+}
+
 }  // namespace
 
 ConnectorProcess::ConnectorProcess(const LocalEndpoint& endpoint,
@@ -35,7 +74,14 @@ ConnectorProcess::ConnectorProcess(const LocalEndpoint& endpoint,
     : console_(console),
       program_(std::filesystem::path(endpoint.command.front()).filename().string()),
       child_(spawn_connector(endpoint, log_level)),
-      stdout_(child_.stdout_fd()) {
+      protobuf_(endpoint.protobuf),
+      env_says_protobuf_(env_says_protobuf(endpoint)) {
+  if (!protobuf_) {
+    lines_.emplace(child_.stdout_fd());
+  } else {
+    frames_.emplace(child_.stdout_fd());
+    transcoder_ = std::make_unique<ProtobufTranscoder>(endpoint.protocol);
+  }
   console_.reset_last_connector_message();
   // A larger pipe means fewer, larger reads (and context switches) on the hot path. Best
   // effort: the default 64 KiB still works.
@@ -86,10 +132,14 @@ bool ConnectorProcess::send(std::string_view request) {
       return false;
     }
   }
-  std::string buffer;
-  buffer.reserve(request.size() + 1);
-  buffer.append(request).push_back('\n');
-  std::string_view rest(buffer);
+  if (protobuf_) {
+    transcoder_->encode_request(request, frame_);
+  } else {
+    frame_.clear();
+    frame_.reserve(request.size() + 1);
+    frame_.append(request).push_back('\n');
+  }
+  std::string_view rest(frame_);
   while (!rest.empty()) {
     auto n = ::write(child_.stdin_fd(), rest.data(), rest.size());
     if (n < 0) {
@@ -101,6 +151,68 @@ bool ConnectorProcess::send(std::string_view request) {
     rest.remove_prefix(static_cast<std::size_t>(n));
   }
   return true;
+}
+
+std::optional<flow::Line> ConnectorProcess::next_line() {
+  if (!protobuf_) {
+    auto line = lines_->next();
+    if (line && line->number <= 2 && looks_binary(line->text)) {
+      throw ConnectorError(
+          "connector `" + program_ + "` wrote binary data on stdout (message " +
+          std::to_string(line->number) +
+          ") where JSON lines were expected: it looks like it speaks the protobuf codec. Set "
+          "`protobuf: true` on its `local:` endpoint (with `FLOW_RUNTIME_CODEC: proto` under "
+          "`local.env` for an SDK connector), or make it speak JSON");
+    }
+    if (line) {
+      ++responses_;
+    }
+    return line;
+  }
+  std::optional<flow::Frame> frame;
+  try {
+    frame = frames_->next();
+  } catch (const flow::ProtocolError& e) {
+    if (std::string_view(e.what()).find("looks like JSON") != std::string_view::npos) {
+      throw ConnectorError(
+          "connector `" + program_ + "` answered with JSON text (message " +
+          std::to_string(e.line()) +
+          ") where protobuf frames were expected (`protobuf: true`; flow-local, like the "
+          "runtime, does not tell the connector its codec): add `FLOW_RUNTIME_CODEC: proto` "
+          "under `local.env`, or drop `protobuf: true`");
+    }
+    throw ConnectorError("connector `" + program_ +
+                         "` stdout is not a valid protobuf frame (message " +
+                         std::to_string(e.line()) + "): " + frame_error_detail(e) + codec_hint());
+  }
+  if (!frame) {
+    return std::nullopt;
+  }
+  try {
+    auto line = transcoder_->decode_response(*frame);
+    ++responses_;
+    return line;
+  } catch (const flow::Error& e) {
+    throw ConnectorError(std::string(e.what()) + codec_hint());
+  }
+}
+
+std::string ConnectorProcess::codec_hint() const {
+  if (responses_ > 0) {
+    return {};
+  }
+  if (protobuf_ && !env_says_protobuf_) {
+    return " (nothing was read from the connector under `protobuf: true`, and flow-local, like "
+           "the runtime, does not tell a connector its codec: if it speaks JSON unless told "
+           "otherwise, add `FLOW_RUNTIME_CODEC: proto` under `local.env`, or drop "
+           "`protobuf: true`)";
+  }
+  if (!protobuf_ && env_says_protobuf_) {
+    return " (nothing was read from the connector: `local.env` sets FLOW_RUNTIME_CODEC to "
+           "protobuf but this endpoint speaks JSON; set `protobuf: true` on it, or remove "
+           "FLOW_RUNTIME_CODEC)";
+  }
+  return {};
 }
 
 void ConnectorProcess::close_stdin() {

@@ -5,8 +5,10 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <flow/frame_reader.hpp>
 #include <flow/line_reader.hpp>
 #include <flow/process/child_process.hpp>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -15,10 +17,16 @@
 
 #include "flow-local/catalog.hpp"
 #include "flow-local/console.hpp"
+#include "flow-local/protobuf_transcoder.hpp"
 
 /// The client side of one connector process: spawns the `local:` command (no shell), writes
 /// requests to its stdin, hands back its stdout lines (numbered from 1: the "message number"
 /// conformance errors cite), and pumps its stderr into the Console on a background thread.
+///
+/// The codec is the endpoint's (`protobuf: true`, PROTOCOL.md §1.4–1.5), and stays at this
+/// boundary: requests are given and responses handed back as JSON lines under both, and under
+/// protobuf each is transcoded to or from a frame (ProtobufTranscoder). A connector answering
+/// in the other codec is one ConnectorError saying which setting to change.
 ///
 /// Ending: close_stdin() ends the session the way the runtime does; stop_after() does it from
 /// a timer (for --timeout) and then kills the child after a grace period; finish() waits for
@@ -46,7 +54,8 @@ class ConnectorError : public flow::Error {
 class ConnectorProcess {
  public:
   /// Spawns the connector with `endpoint.env` plus LOG_LEVEL and LOG_FORMAT=json, in the
-  /// flow.yaml's directory. Throws ConnectorError when the command cannot be started.
+  /// flow.yaml's directory (FLOW_RUNTIME_CODEC is not set: the runtime does not tell a local
+  /// connector its codec either). Throws ConnectorError when the command cannot be started.
   ConnectorProcess(const LocalEndpoint& endpoint, Console& console, std::string log_level);
   ConnectorProcess(const ConnectorProcess&) = delete;
   ConnectorProcess& operator=(const ConnectorProcess&) = delete;
@@ -55,8 +64,9 @@ class ConnectorProcess {
   /// Kills a child still running and joins the threads.
   ~ConnectorProcess();
 
-  /// Writes `request` and a newline. After stdin was closed, or if the connector has exited
-  /// (broken pipe: the runtime tolerates it too), the request is dropped and false returned.
+  /// Writes `request` (one JSON object) and a newline, or under protobuf its frame. After stdin
+  /// was closed, or if the connector has exited (broken pipe: the runtime tolerates it too),
+  /// the request is dropped and false returned. Thread-safe.
   bool send(std::string_view request);
   void send_internal_spec() { send(kInternalSpecRequest); }
   /// Closes the connector's stdin (EOF: "no more requests"). Idempotent.
@@ -70,8 +80,14 @@ class ConnectorProcess {
   /// True once stop_after()'s deadline has passed and stdin was closed by it.
   [[nodiscard]] bool stopped_by_timer() const;
 
-  /// The next stdout line, or nullopt at EOF. Valid until the next call.
-  std::optional<flow::Line> next_line() { return stdout_.next(); }
+  /// The next response as a JSON line (under protobuf: the next frame, transcoded), or
+  /// nullopt at EOF. Valid until the next call. `number` is the message number. Throws
+  /// ConnectorError when the output is in the other codec or is not a valid frame.
+  std::optional<flow::Line> next_line();
+
+  /// Appended to a "connector failed" error: when the connector failed before answering
+  /// anything, the codec setting that may be the cause; else empty.
+  [[nodiscard]] std::string codec_hint() const;
 
   /// Closes stdin, waits for the child to exit (SIGKILL after `grace`), joins the stderr pump,
   /// and returns how it ended.
@@ -86,7 +102,13 @@ class ConnectorProcess {
   Console& console_;
   std::string program_;
   flow::process::ChildProcess child_;
-  flow::LineReader stdout_;
+  bool protobuf_;
+  bool env_says_protobuf_;  // FLOW_RUNTIME_CODEC in the endpoint's env names protobuf
+  std::optional<flow::LineReader> lines_;           // JSON codec
+  std::optional<flow::FrameReader> frames_;         // protobuf codec
+  std::unique_ptr<ProtobufTranscoder> transcoder_;  // protobuf codec
+  std::string frame_;                               // the request being written (protobuf)
+  std::size_t responses_ = 0;                       // messages handed out by next_line()
   std::thread stderr_pump_;
 
   std::mutex stdin_mutex_;    // serialises writes to and closing of the child's stdin

@@ -711,7 +711,8 @@ SessionResult run_session(DeriveContext& dc,
   if (!status.success() && !timed_out) {
     const auto last = ctx.console.last_connector_message();
     throw ConnectorError("connector `" + connector.program() + "` failed (" + status.describe() +
-                         "): " + (last.empty() ? "connector exited with no log output" : last));
+                         "): " + (last.empty() ? "connector exited with no log output" : last) +
+                         connector.codec_hint());
   }
   if (connector_ended && !timed_out) {
     conformance.violation(opened ? rule::kResponseKind : rule::kOpenedFirst, last_line,

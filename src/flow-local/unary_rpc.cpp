@@ -61,7 +61,7 @@ UnaryResult run_unary(RunContext& ctx,
   auto status = connector.finish(ctx.exit_grace);
   if (!status.success()) {
     throw ConnectorError("connector `" + connector.program() + "` failed (" + status.describe() +
-                         "): " + failure_detail(ctx.console));
+                         "): " + failure_detail(ctx.console) + connector.codec_hint());
   }
   if (answered < 2) {
     ctx.conformance.violation(rule::kUnaryResponse, 0,
@@ -69,7 +69,7 @@ UnaryResult run_unary(RunContext& ctx,
                                   std::string(answered == 0 ? "internal spec" : expected_kind) +
                                   " request");
     throw ConnectorError("no `" + std::string(expected_kind) + "` response from connector `" +
-                         connector.program() + "`");
+                         connector.program() + "`" + connector.codec_hint());
   }
   return result;
 }
