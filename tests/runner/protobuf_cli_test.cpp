@@ -112,7 +112,7 @@ TEST(Protobuf, RawCaptureLinesAreEachFrameInTheJsonForm) {
   ScratchDir json_dir;
   ScratchDir proto_dir;
   const std::vector<std::string> capture = {"raw", "capture", "--print-checkpoint", "--timeout",
-                                            "300ms"};
+                                            "2s"};  // long enough under ASan too
   const auto json_run = run_flow_local(with(capture, hello_world(json_dir, kJson)));
   const auto proto_run = run_flow_local(with(capture, hello_world(proto_dir, kProtobuf)));
   ASSERT_EQ(json_run.exit_code, 0) << json_run.stderr_text;
