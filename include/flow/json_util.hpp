@@ -24,4 +24,14 @@ std::string make_pointer(const std::vector<std::string>& tokens);
 /// The value at `pointer` in `doc`, or nullptr when absent (never throws on a missing path).
 const nlohmann::json* find_pointer(const nlohmann::json& doc, std::string_view pointer);
 
+/// How deeply JSON from outside may nest arrays and objects before nlohmann::json is let near
+/// it: nlohmann parses without a depth limit but copies, compares, dumps and destroys
+/// recursively, so a few hundred KB of '[' would overflow the stack. Real documents nest a
+/// few dozen levels; simdjson's own default limit is 1024.
+inline constexpr std::size_t kMaxNesting = 1000;
+
+/// Whether the arrays and objects in `text` nest at most `max_depth` levels (brackets inside
+/// strings do not count). A cheap scan, not a validation: invalid JSON may pass.
+bool nesting_within(std::string_view text, std::size_t max_depth = kMaxNesting);
+
 }  // namespace flow::json

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <flow/json_util.hpp>
 #include <nlohmann/json.hpp>
 #include <string_view>
 
@@ -16,7 +17,7 @@
 ///   if (message.is_discarded()) { /* not JSON, or nested deeper than kMaxJsonDepth */ }
 namespace flow::shims {
 
-inline constexpr std::size_t kMaxJsonDepth = 1000;
+inline constexpr std::size_t kMaxJsonDepth = flow::json::kMaxNesting;
 
 /// Whether the arrays and objects in `text` nest at most `max_depth` levels. Brackets inside
 /// strings do not count. A cheap scan, not a validation: invalid JSON may pass.

@@ -3,6 +3,7 @@
 
 #include <array>
 #include <flow/error.hpp>
+#include <flow/json_util.hpp>
 #include <string>
 
 #include "core/base64.hpp"
@@ -152,6 +153,10 @@ std::string_view get_raw(od::value value, std::string_view field) {
 
 nlohmann::json get_json(od::value value, std::string_view field) {
   const std::string_view raw = get_raw(value, field);
+  if (!json::nesting_within(raw)) {
+    throw DecodeError("field '" + std::string(field) + "': nested more than " +
+                      std::to_string(json::kMaxNesting) + " levels deep");
+  }
   auto parsed = nlohmann::json::parse(raw, nullptr, /*allow_exceptions=*/false);
   if (parsed.is_discarded()) {
     fail(field, "a JSON value", simdjson::SUCCESS);

@@ -243,9 +243,21 @@ std::string code_name(std::uint8_t type) {
   return name;
 }
 
-// Reads one element (type code included) into `element`. Inside a nested tuple, a 0x00
-// not followed by 0xff ends the tuple: the caller checks for that before calling.
-void read_element(Cursor& cursor, Element& element, bool nested) {
+// Nested tuples are decoded recursively; a bound keeps a hostile input (a key of 0x05 bytes)
+// from overflowing the stack. Flow's keys nest not at all.
+constexpr std::size_t kMaxNesting = 100;
+
+void check_nesting(const Cursor& cursor, std::size_t depth) {
+  if (depth >= kMaxNesting) {
+    throw TupleError(cursor.pos() - 1,
+                     "tuples nested more than " + std::to_string(kMaxNesting) + " levels deep");
+  }
+}
+
+// Reads one element (type code included) into `element`. Inside a nested tuple (depth > 0), a
+// 0x00 not followed by 0xff ends the tuple: the caller checks for that before calling.
+void read_element(Cursor& cursor, Element& element, std::size_t depth) {
+  const bool nested = depth > 0;
   const std::uint8_t type = cursor.take();
   if (type == code::kNull) {
     element = Element::null();
@@ -262,6 +274,7 @@ void read_element(Cursor& cursor, Element& element, bool nested) {
     return;
   }
   if (type == code::kNested) {
+    check_nesting(cursor, depth);
     element.kind = Kind::nested;
     element.children.clear();
     for (;;) {
@@ -271,7 +284,7 @@ void read_element(Cursor& cursor, Element& element, bool nested) {
         return;
       }
       element.children.emplace_back();
-      read_element(cursor, element.children.back(), true);
+      read_element(cursor, element.children.back(), depth + 1);
     }
   }
   if (is_integer_code(type)) {
@@ -361,7 +374,8 @@ void append_bytes_json(std::string& out, std::string_view bytes) {
 }
 
 // Streams one element (type code at the cursor) as JSON, without building an Element.
-void stream_element_json(std::string& out, Cursor& cursor, bool nested) {
+void stream_element_json(std::string& out, Cursor& cursor, std::size_t depth) {
+  const bool nested = depth > 0;
   const std::uint8_t type = cursor.take();
   switch (type) {
     case code::kNull:
@@ -395,6 +409,7 @@ void stream_element_json(std::string& out, Cursor& cursor, bool nested) {
       return;
     }
     case code::kNested: {
+      check_nesting(cursor, depth);
       out.push_back('[');
       bool first = true;
       for (;;) {
@@ -408,7 +423,7 @@ void stream_element_json(std::string& out, Cursor& cursor, bool nested) {
           out.push_back(',');
         }
         first = false;
-        stream_element_json(out, cursor, true);
+        stream_element_json(out, cursor, depth + 1);
       }
     }
     case code::kFalse:
@@ -616,7 +631,7 @@ std::vector<Element> unpack(std::string_view packed) {
   Cursor cursor(packed);
   while (!cursor.done()) {
     elements.emplace_back();
-    read_element(cursor, elements.back(), false);
+    read_element(cursor, elements.back(), 0);
   }
   return elements;
 }
@@ -629,7 +644,7 @@ std::size_t append_json_array(std::string& out, std::string_view packed) {
     if (count++ != 0) {
       out.push_back(',');
     }
-    stream_element_json(out, cursor, false);
+    stream_element_json(out, cursor, 0);
   }
   out.push_back(']');
   return count;

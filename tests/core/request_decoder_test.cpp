@@ -130,3 +130,21 @@ TEST(RequestDecoder, ErrorsNameTheLineAndTheProblem) {
 }
 
 }  // namespace
+
+TEST(RequestDecoder, DeeplyNestedJsonIsAnErrorNotAStackOverflow) {
+  // A config of 30000 nested arrays: nlohmann::json would recurse once per level.
+  const std::string deep = std::string(30000, '[') + std::string(30000, ']');
+  try {
+    parse(R"({"x":)" + deep + "}",
+          [](std::string_view, od::value v) { (void)flow::detail::get_json(v, "x"); });
+    FAIL() << "expected a ProtocolError";
+  } catch (const flow::ProtocolError& e) {
+    EXPECT_NE(std::string(e.what()).find("nested more than 1000 levels"), std::string::npos)
+        << e.what();
+  }
+  // 1000 levels are fine.
+  const std::string ok = std::string(1000, '[') + std::string(1000, ']');
+  parse(R"({"x":)" + ok + "}", [](std::string_view, od::value v) {
+    EXPECT_TRUE(flow::detail::get_json(v, "x").is_array());
+  });
+}

@@ -307,3 +307,18 @@ TEST(Base64, RoundTripsAndRejectsGarbage) {
 }
 
 }  // namespace
+
+TEST(TupleCodec, DeeplyNestedTuplesAreAnErrorNotAStackOverflow) {
+  // 0x05 opens a nested tuple; 32768 of them would recurse once each.
+  const std::string deep(32768, '\x05');
+  std::string json;
+  EXPECT_THROW(flow::tuple::append_json_array(json, deep), flow::tuple::TupleError);
+  EXPECT_THROW((void)flow::tuple::unpack(deep), flow::tuple::TupleError);
+  // 99 levels are fine: [[[…null…]]].
+  std::string ok(99, '\x05');
+  ok += std::string(1, '\x00') + std::string(1, '\xff');
+  ok += std::string(99, '\x00');
+  json.clear();
+  EXPECT_EQ(flow::tuple::append_json_array(json, ok), 1U);
+  EXPECT_EQ(json, std::string(100, '[') + "null" + std::string(100, ']'));
+}
