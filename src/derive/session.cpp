@@ -22,6 +22,8 @@ namespace od = simdjson::ondemand;
 // derive.Response field numbers of the hand-encoded Published (src/proto/derive.proto).
 constexpr std::uint32_t kResponsePublished = 4;
 constexpr std::uint32_t kPublishedDoc = 1;
+// derive.Request field number of the hot request (src/proto/derive.proto).
+constexpr std::uint32_t kRequestRead = 4;
 
 // ---- Connector defaults ------------------------------------------------------------------
 
@@ -49,7 +51,7 @@ void Publisher::publish(const nlohmann::json& doc) {
 Session::Session(Connector& connector, int in_fd, int out_fd, const ServeOptions& options)
     : connector_(connector),
       options_(options),
-      source_(in_fd, options.codec, request_message_),
+      source_(in_fd, options.codec, request_message_, kRequestRead),
       out_(out_fd),
       sink_(out_, options.codec, response_message_),
       state_(options.state_delivery),
@@ -64,7 +66,7 @@ int Session::run() {
       break;
     }
     Decoded decoded;
-    if (incoming->protobuf && decode_hot_message(decoded, incoming->line.number)) {
+    if (incoming->hot && decode_hot_message(decoded, *incoming->hot, incoming->line.number)) {
       current_line_ = incoming->line.number;
       const auto step = state_.on_request(decoded.kind, current_line_);
       if (step.skipped_start_commit) {
@@ -111,31 +113,70 @@ int Session::run() {
   return 0;
 }
 
-bool Session::decode_hot_message(Decoded& decoded, std::size_t number) {
-  const auto& m = request_message_;
-  if (!m.has_read() || m.has_spec() || m.has_validate() || m.has_open() || m.has_flush() ||
-      m.has_start_commit() || m.has_reset()) {
-    return false;
-  }
-  const auto& read = m.read();
-  if (read.doc_json().empty()) {
-    return false;  // the JSON path reports the missing document
-  }
+bool Session::decode_hot_message(Decoded& decoded,
+                                 const flow::detail::proto_reader::Field& hot,
+                                 std::size_t number) {
+  namespace pr = flow::detail::proto_reader;
+  std::string_view doc;
+  bool has_doc = false;
+  std::string_view key_json;
+  std::string_view packed;
   decoded.kind = RequestKind::kRead;
-  decoded.read.transform = read.transform();
-  decoded.read.uuid.node = read.uuid().node();
-  decoded.read.uuid.clock = read.uuid().clock();
-  decoded.read.shuffle_hash = read.shuffle().hash();
-  // Read::doc promises simdjson's padding after the document.
-  doc_scratch_.assign(read.doc_json());
+  try {
+    pr::Reader reader(hot.bytes);
+    while (auto field = reader.next()) {
+      switch (field->number) {
+        case 1:
+          decoded.read.transform = pr::as_u32(*field, "transform");
+          break;
+        case 2: {  // uuid { node: fixed64 = 1, clock: fixed64 = 2 }
+          pr::Reader uuid(pr::as_bytes(*field, "uuid"));
+          while (auto part = uuid.next()) {
+            if (part->number == 1) {
+              decoded.read.uuid.node = pr::as_fixed64(*part, "uuid.node");
+            } else if (part->number == 2) {
+              decoded.read.uuid.clock = pr::as_fixed64(*part, "uuid.clock");
+            }
+          }
+          break;
+        }
+        case 3: {  // shuffle { key_json = 1, packed = 2, hash: uint32 = 3 }
+          pr::Reader shuffle(pr::as_bytes(*field, "shuffle"));
+          while (auto part = shuffle.next()) {
+            if (part->number == 1) {
+              key_json = pr::as_bytes(*part, "shuffle.key");
+            } else if (part->number == 2) {
+              packed = pr::as_bytes(*part, "shuffle.packed");
+            } else if (part->number == 3) {
+              decoded.read.shuffle_hash = pr::as_u32(*part, "shuffle.hash");
+            }
+          }
+          break;
+        }
+        case 4:
+          doc = pr::as_bytes(*field, "doc");
+          has_doc = true;
+          break;
+        default:
+          break;  // a newer runtime's field
+      }
+    }
+  } catch (const Error& e) {
+    throw ProtocolError(number, std::string("malformed request: read: ") + e.what());
+  }
+  if (!has_doc || doc.empty()) {
+    return false;  // the JSON path reports the missing document, as for the JSON codec
+  }
+  // Read::doc promises simdjson's padding after the document: a copy into a reused buffer.
+  doc_scratch_.assign(doc);
   doc_scratch_.append(LineReader::kLinePadding, ' ');
-  decoded.read.doc = std::string_view(doc_scratch_.data(), read.doc_json().size());
-  if (!read.shuffle().key_json().empty()) {
-    decoded.read.shuffle_key = read.shuffle().key_json();
-  } else if (!read.shuffle().packed().empty()) {
+  decoded.read.doc = std::string_view(doc_scratch_.data(), doc.size());
+  if (!key_json.empty()) {
+    decoded.read.shuffle_key = key_json;
+  } else if (!packed.empty()) {
     shuffle_key_scratch_.clear();
     try {
-      tuple::append_json_array(shuffle_key_scratch_, read.shuffle().packed());
+      tuple::append_json_array(shuffle_key_scratch_, packed);
     } catch (const tuple::TupleError& e) {
       throw ProtocolError(number, std::string("read.shuffle.packed: ") + e.what());
     }

@@ -45,8 +45,11 @@ class Session {
   };
 
   static void decode(detail::RequestKind kind, simdjson::ondemand::value body, Decoded& decoded);
-  /// Protobuf: a frame holding exactly one Read, taken straight from the parsed message.
-  bool decode_hot_message(Decoded& decoded, std::size_t number);
+  /// Protobuf: a Read read straight from its bytes in the frame (no message object, no
+  /// JSON). False when it has no document: the JSON path then reports that.
+  bool decode_hot_message(Decoded& decoded,
+                          const flow::detail::proto_reader::Field& hot,
+                          std::size_t number);
   void dispatch(const Decoded& decoded, const Line& line);
   void handle_flush(const Line& line);
   void handle_start_commit(const Line& line);

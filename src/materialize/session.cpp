@@ -22,12 +22,9 @@ constexpr std::uint32_t kResponseLoaded = 5;
 constexpr std::uint32_t kLoadedBinding = 1;
 constexpr std::uint32_t kLoadedDoc = 2;
 
-/// True if `request` holds exactly one Load or Store and nothing else.
-bool is_single_document_request(const flowpb::materialize::Request& request) {
-  return (request.has_load() != request.has_store()) && !request.has_spec() &&
-         !request.has_validate() && !request.has_apply() && !request.has_open() &&
-         !request.has_flush() && !request.has_start_commit() && !request.has_acknowledge();
-}
+// materialize.Request field numbers of the hot requests (src/proto/materialize.proto).
+constexpr std::uint32_t kRequestLoad = 5;
+constexpr std::uint32_t kRequestStore = 7;
 
 bool is_blank(std::string_view text) {
   return text.find_first_not_of(" \t\r") == std::string_view::npos;
@@ -47,7 +44,7 @@ std::string_view get_string_view(od::value value, std::string_view field) {
 Session::Session(Connector& connector, int in_fd, int out_fd, const ServeOptions& options)
     : connector_(connector),
       options_(options),
-      source_(in_fd, options.codec, request_message_),
+      source_(in_fd, options.codec, request_message_, kRequestLoad, kRequestStore),
       out_(out_fd),
       sink_(out_, options.codec, response_message_) {}
 
@@ -63,7 +60,8 @@ int Session::run() {
   // SIGTERM/SIGINT (run() installs the handlers) end a blocked read.
   source_.set_cancel([] { return flow::detail::stop_requested(); });
   while (auto incoming = source_.next()) {
-    if (incoming->protobuf && handle_hot_message(incoming->line.number)) {
+    if (incoming->hot) {
+      handle_hot_message(*incoming->hot, incoming->line.number);
       continue;
     }
     const Line line = incoming->protobuf ? source_.json_line() : incoming->line;
@@ -219,34 +217,50 @@ const Session::BindingShape& Session::binding_shape(std::uint32_t binding, std::
   return bindings_[binding];
 }
 
-bool Session::handle_hot_message(std::size_t number) {
-  const auto& message = request_message_;
-  if (!is_single_document_request(message)) {
-    return false;
-  }
+void Session::handle_hot_message(const flow::detail::proto_reader::Field& hot, std::size_t number) {
+  namespace pr = flow::detail::proto_reader;
   raw_ = RawDocumentRequest{};
-  if (message.has_store()) {
-    const auto& store = message.store();
-    pending_kind_ = RequestKind::store;
-    raw_.binding = store.binding();
-    raw_.key = store.key_json();
-    raw_.key_packed = store.key_packed();
-    raw_.values = store.values_json();
-    raw_.values_packed = store.values_packed();
-    raw_.doc = store.doc_json();
-    raw_.exists = store.exists();
-    raw_.is_delete = store.delete_();
-  } else {
-    const auto& load = message.load();
-    pending_kind_ = RequestKind::load;
-    raw_.binding = load.binding();
-    raw_.key = load.key_json();
-    raw_.key_packed = load.key_packed();
+  const bool is_store = hot.number == kRequestStore;
+  pending_kind_ = is_store ? RequestKind::store : RequestKind::load;
+  // Load and Store share their first three fields: binding, key_json, key_packed.
+  try {
+    pr::Reader reader(hot.bytes);
+    while (auto field = reader.next()) {
+      switch (field->number) {
+        case 1:
+          raw_.binding = pr::as_u32(*field, "binding");
+          break;
+        case 2:
+          raw_.key = pr::as_bytes(*field, "key");
+          break;
+        case 3:
+          raw_.key_packed = pr::as_bytes(*field, "keyPacked");
+          break;
+        case 4:
+          raw_.values = is_store ? pr::as_bytes(*field, "values") : raw_.values;
+          break;
+        case 5:
+          raw_.values_packed = is_store ? pr::as_bytes(*field, "valuesPacked") : raw_.values_packed;
+          break;
+        case 6:
+          raw_.doc = is_store ? pr::as_bytes(*field, "doc") : raw_.doc;
+          break;
+        case 7:
+          raw_.exists = is_store ? pr::as_bool(*field, "exists") : raw_.exists;
+          break;
+        case 8:
+          raw_.is_delete = is_store ? pr::as_bool(*field, "delete") : raw_.is_delete;
+          break;
+        default:
+          break;  // a newer runtime's field
+      }
+    }
+  } catch (const Error& e) {
+    throw ProtocolError(number, std::string(is_store ? "store: " : "load: ") + e.what());
   }
   pending_ = std::monostate{};
   current_line_ = number;
   act(Line{.text = {}, .capacity = 0, .number = number, .terminated = true});
-  return true;
 }
 
 void Session::decode_document_request(od::value body, const char* what) {

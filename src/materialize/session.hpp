@@ -72,9 +72,9 @@ class Session final : public Loaded {
   void handle_load(const Line& line);
   void handle_store(const Line& line);
   void decode_document_request(flow::detail::od::value body, const char* what);
-  /// Protobuf: takes a Load or Store straight from the parsed message (no JSON) and acts on
-  /// it. False if the message is not exactly one Load or Store.
-  bool handle_hot_message(std::size_t number);
+  /// Protobuf: reads a Load or Store straight from its bytes in the frame (no message object,
+  /// no JSON, no allocation) and acts on it.
+  void handle_hot_message(const flow::detail::proto_reader::Field& hot, std::size_t number);
   /// Resolves JSON-array or packed text into `json` (JSON array text) and splits its elements
   /// into `fields`; checks the count against the field selection.
   std::string_view resolve_array(std::string_view json_text,

@@ -16,6 +16,7 @@
 
 #include "capture.pb.h"
 #include "core/proto_json.hpp"
+#include "core/proto_reader.hpp"
 #include "core/proto_wire.hpp"
 #include "derive.pb.h"
 #include "materialize.pb.h"
@@ -213,3 +214,62 @@ TEST(ProtoJson, EnumsByNameOrNumberAndInt64AsStrings) {
 }
 
 }  // namespace
+
+namespace proto_reader = flow::detail::proto_reader;
+
+TEST(ProtoReader, ReadsWhatLibprotobufWritesAsViewsIntoTheFrame) {
+  flowpb::materialize::Request request;
+  auto* store = request.mutable_store();
+  store->set_binding(300);
+  store->set_key_packed(std::string("\x15\x01", 2));
+  store->set_doc_json(R"({"id":1})");
+  store->set_exists(true);
+  const std::string bytes = request.SerializeAsString() + std::string("\xa2\x06\x01x", 4);
+
+  const auto hot = proto_reader::single_field(bytes, 5, 7);  // load or store; 100 rides along
+  ASSERT_TRUE(hot);
+  EXPECT_EQ(hot->number, 7U);
+  EXPECT_GE(hot->bytes.data(), bytes.data());  // a view, not a copy
+  EXPECT_LT(hot->bytes.data(), bytes.data() + bytes.size());
+  proto_reader::Reader reader(hot->bytes);
+  std::uint32_t binding = 0;
+  std::string_view key;
+  std::string_view doc;
+  bool exists = false;
+  while (auto field = reader.next()) {
+    if (field->number == 1) {
+      binding = proto_reader::as_u32(*field, "binding");
+    } else if (field->number == 3) {
+      key = proto_reader::as_bytes(*field, "keyPacked");
+    } else if (field->number == 6) {
+      doc = proto_reader::as_bytes(*field, "doc");
+    } else if (field->number == 7) {
+      exists = proto_reader::as_bool(*field, "exists");
+    }
+  }
+  EXPECT_EQ(binding, 300U);
+  EXPECT_EQ(key, std::string_view("\x15\x01", 2));
+  EXPECT_EQ(doc, R"({"id":1})");
+  EXPECT_TRUE(exists);
+}
+
+TEST(ProtoReader, OnlyALoneHotFieldIsTakenAndMalformedInputThrows) {
+  flowpb::materialize::Request request;
+  request.mutable_store();
+  request.mutable_flush();
+  EXPECT_FALSE(proto_reader::single_field(request.SerializeAsString(), 5, 7));  // two requests
+  EXPECT_FALSE(proto_reader::single_field(std::string("\x3a\x05"
+                                                      "ab",
+                                                      4),
+                                          5, 7));  // truncated
+
+  proto_reader::Reader truncated(std::string_view("\x08", 1));  // a tag without its varint
+  EXPECT_THROW(truncated.next(), flow::Error);
+  proto_reader::Reader group(std::string_view("\x0b", 1));  // wire type 3 (a group)
+  EXPECT_THROW(group.next(), flow::Error);
+  proto_reader::Reader varint(
+      std::string_view("\x08\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x01", 12));
+  EXPECT_THROW(varint.next(), flow::Error);  // longer than 10 bytes
+  const proto_reader::Field text{.number = 1, .wire_type = 2, .value = 0, .bytes = "x"};
+  EXPECT_THROW(proto_reader::as_u32(text, "binding"), flow::Error);
+}
