@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#include <algorithm>
 #include <cstring>
 #include <flow/line_reader.hpp>
 
@@ -10,19 +11,23 @@ LineReader::LineReader(int fd, std::size_t block_size)
     : fd_(fd), block_size_(block_size), buffer_(block_size + kLinePadding) {}
 
 bool LineReader::fill() {
-  // Compact: move unconsumed bytes to the front once they sit past the middle.
-  if (begin_ > 0 && begin_ >= buffer_.size() / 2) {
+  // Reads go into the free tail of the buffer. When the tail is too small for a worthwhile
+  // read, unconsumed bytes move to the front first; the buffer grows only when that is not
+  // enough either (a line longer than the buffer). So a stream of ordinary lines stays in
+  // one block-sized buffer.
+  const std::size_t min_read = std::min<std::size_t>(block_size_, std::size_t{64} << 10);
+  if (buffer_.size() - end_ < min_read + kLinePadding && begin_ > 0) {
     std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
     end_ -= begin_;
     scan_ -= begin_;
     begin_ = 0;
   }
-  // Grow so that a read of block_size_ fits and padding remains after the data.
-  if (buffer_.size() - end_ < block_size_ + kLinePadding) {
+  if (buffer_.size() - end_ < min_read + kLinePadding) {
     buffer_.resize(end_ + block_size_ + kLinePadding);
   }
   std::size_t bytes = 0;
-  switch (detail::read_some(fd_, buffer_.data() + end_, block_size_, cancelled_, bytes)) {
+  switch (detail::read_some(fd_, buffer_.data() + end_, buffer_.size() - end_ - kLinePadding,
+                            cancelled_, bytes)) {
     case detail::ReadOutcome::data:
       end_ += bytes;
       return true;
