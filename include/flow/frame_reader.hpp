@@ -10,7 +10,8 @@
 namespace flow {
 
 /// One length-prefixed protobuf message read by FrameReader: `bytes` excludes the 4-byte
-/// length. It stays valid until the next call to next().
+/// length. It stays valid until the next call to next(). At least FrameReader::kFramePadding
+/// readable bytes follow it, so a JSON document inside it can be parsed in place by simdjson.
 struct Frame {
   std::string_view bytes;
   std::size_t number = 0;  ///< 1-based frame number
@@ -26,6 +27,7 @@ struct Frame {
 class FrameReader {
  public:
   static constexpr std::size_t kDefaultMaxFrameBytes = std::size_t{1} << 30;
+  static constexpr std::size_t kFramePadding = 64;  // >= SIMDJSON_PADDING, as LineReader
 
   explicit FrameReader(int fd,
                        std::size_t block_size = 1 << 20,

@@ -33,7 +33,10 @@ std::string codec_hint(std::string_view header) {
 }  // namespace
 
 FrameReader::FrameReader(int fd, std::size_t block_size, std::size_t max_frame_bytes)
-    : fd_(fd), block_size_(block_size), max_frame_bytes_(max_frame_bytes), buffer_(block_size) {}
+    : fd_(fd),
+      block_size_(block_size),
+      max_frame_bytes_(max_frame_bytes),
+      buffer_(block_size + kFramePadding) {}
 
 bool FrameReader::buffer_at_least(std::size_t needed) {
   while (end_ - begin_ < needed) {
@@ -45,12 +48,14 @@ bool FrameReader::buffer_at_least(std::size_t needed) {
     }
     // Grow by what arrives, not by what the header declares: a corrupt length must not
     // allocate a gigabyte before the bytes exist.
-    if (buffer_.size() - end_ < block_size_) {
-      buffer_.resize(end_ + block_size_);
+    // kFramePadding bytes always stay free after the data, so simdjson can parse a document
+    // inside a frame in place.
+    if (buffer_.size() - end_ < block_size_ + kFramePadding) {
+      buffer_.resize(end_ + block_size_ + kFramePadding);
     }
     std::size_t bytes = 0;
-    switch (
-        detail::read_some(fd_, buffer_.data() + end_, buffer_.size() - end_, cancelled_, bytes)) {
+    switch (detail::read_some(fd_, buffer_.data() + end_, buffer_.size() - end_ - kFramePadding,
+                              cancelled_, bytes)) {
       case detail::ReadOutcome::data:
         end_ += bytes;
         break;

@@ -6,20 +6,6 @@
 
 namespace flow::detail::proto_wire {
 
-namespace {
-
-/// Writes `value` as a varint at `at`; returns the byte after it.
-char* put_varint(char* at, std::uint64_t value) {
-  while (value >= 0x80) {
-    *at++ = static_cast<char>((value & 0x7f) | 0x80);
-    value >>= 7;
-  }
-  *at++ = static_cast<char>(value);
-  return at;
-}
-
-}  // namespace
-
 std::size_t append_document_frame_head(std::string& out,
                                        std::uint32_t outer_field,
                                        std::uint32_t binding_field,

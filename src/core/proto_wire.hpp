@@ -28,15 +28,19 @@ inline std::size_t varint_size(std::uint64_t value) {
   return size;
 }
 
-inline void append_varint(std::string& out, std::uint64_t value) {
-  char bytes[10];
-  std::size_t n = 0;
+/// Writes `value` as a varint at `at` (room for 10 bytes); returns the byte after it.
+inline char* put_varint(char* at, std::uint64_t value) {
   while (value >= 0x80) {
-    bytes[n++] = static_cast<char>((value & 0x7f) | 0x80);
+    *at++ = static_cast<char>((value & 0x7f) | 0x80);
     value >>= 7;
   }
-  bytes[n++] = static_cast<char>(value);
-  out.append(bytes, n);
+  *at++ = static_cast<char>(value);
+  return at;
+}
+
+inline void append_varint(std::string& out, std::uint64_t value) {
+  char bytes[10];
+  out.append(bytes, static_cast<std::size_t>(put_varint(bytes, value) - bytes));
 }
 
 inline void append_tag(std::string& out, std::uint32_t field, WireType type) {

@@ -167,10 +167,9 @@ bool Session::decode_hot_message(Decoded& decoded,
   if (!has_doc || doc.empty()) {
     return false;  // the JSON path reports the missing document, as for the JSON codec
   }
-  // Read::doc promises simdjson's padding after the document: a copy into a reused buffer.
-  doc_scratch_.assign(doc);
-  doc_scratch_.append(LineReader::kLinePadding, ' ');
-  decoded.read.doc = std::string_view(doc_scratch_.data(), doc.size());
+  // A view into the frame: FrameReader keeps simdjson's padding after its data, which
+  // Read::doc promises.
+  decoded.read.doc = doc;
   if (!key_json.empty()) {
     decoded.read.shuffle_key = key_json;
   } else if (!packed.empty()) {

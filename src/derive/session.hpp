@@ -66,7 +66,6 @@ class Session {
   flow::detail::RequestSource source_;
   OutputStream out_;
   flow::detail::ResponseSink sink_;
-  std::string doc_scratch_;          // a protobuf Read's document, with simdjson's padding
   std::string shuffle_key_scratch_;  // a protobuf Read's packed shuffle key, as a JSON array
   flow::detail::RequestParser parser_;
   detail::ProtocolState state_;

@@ -222,11 +222,13 @@ void Session::handle_hot_message(const flow::detail::proto_reader::Field& hot, s
   raw_ = RawDocumentRequest{};
   const bool is_store = hot.number == kRequestStore;
   pending_kind_ = is_store ? RequestKind::store : RequestKind::load;
-  // Load and Store share their first three fields: binding, key_json, key_packed.
+  // Load and Store share their first three fields: binding, key_json, key_packed. Fields a
+  // Load does not have (a newer runtime's) are skipped, as in a Store.
   try {
     pr::Reader reader(hot.bytes);
     while (auto field = reader.next()) {
-      switch (field->number) {
+      const std::uint32_t number_in_message = is_store || field->number <= 3 ? field->number : 0;
+      switch (number_in_message) {
         case 1:
           raw_.binding = pr::as_u32(*field, "binding");
           break;
@@ -237,19 +239,19 @@ void Session::handle_hot_message(const flow::detail::proto_reader::Field& hot, s
           raw_.key_packed = pr::as_bytes(*field, "keyPacked");
           break;
         case 4:
-          raw_.values = is_store ? pr::as_bytes(*field, "values") : raw_.values;
+          raw_.values = pr::as_bytes(*field, "values");
           break;
         case 5:
-          raw_.values_packed = is_store ? pr::as_bytes(*field, "valuesPacked") : raw_.values_packed;
+          raw_.values_packed = pr::as_bytes(*field, "valuesPacked");
           break;
         case 6:
-          raw_.doc = is_store ? pr::as_bytes(*field, "doc") : raw_.doc;
+          raw_.doc = pr::as_bytes(*field, "doc");
           break;
         case 7:
-          raw_.exists = is_store ? pr::as_bool(*field, "exists") : raw_.exists;
+          raw_.exists = pr::as_bool(*field, "exists");
           break;
         case 8:
-          raw_.is_delete = is_store ? pr::as_bool(*field, "delete") : raw_.is_delete;
+          raw_.is_delete = pr::as_bool(*field, "delete");
           break;
         default:
           break;  // a newer runtime's field
