@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <flow/codec.hpp>
+#include <flow/io_buffer_sizes.hpp>
 #include <flow/protocol/common.hpp>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -235,6 +236,8 @@ struct ServeOptions {
   StateDelivery state_delivery = StateDelivery::kStartedCommit;
   /// The wire format; run() takes it from FLOW_RUNTIME_CODEC.
   Codec codec = Codec::json;
+  /// Read block and flush threshold; the defaults suit production.
+  IoBufferSizes buffers{};
 };
 
 /// Serves one protocol stream: requests from `in_fd`, responses to `out_fd`, until EOF.

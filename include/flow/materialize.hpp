@@ -4,6 +4,7 @@
 #include <concepts>
 #include <cstdint>
 #include <flow/codec.hpp>
+#include <flow/io_buffer_sizes.hpp>
 #include <flow/protocol/common.hpp>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -277,6 +278,8 @@ struct ServeOptions {
   ConstraintsForm constraints_form = ConstraintsForm::list;
   /// The wire format; run() takes it from FLOW_RUNTIME_CODEC.
   Codec codec = Codec::json;
+  /// Read block and flush threshold; the defaults suit production.
+  IoBufferSizes buffers{};
 };
 
 /// Serves one protocol stream: requests from `in_fd`, responses to `out_fd`, until EOF.

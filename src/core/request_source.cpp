@@ -11,12 +11,13 @@ RequestSource::RequestSource(int fd,
                              Codec codec,
                              google::protobuf::Message& message,
                              std::uint32_t hot_field_a,
-                             std::uint32_t hot_field_b)
+                             std::uint32_t hot_field_b,
+                             std::size_t read_block)
     : codec_(codec), message_(message), hot_field_a_(hot_field_a), hot_field_b_(hot_field_b) {
   if (codec == Codec::json) {
-    lines_.emplace(fd);
+    lines_.emplace(fd, read_block);
   } else {
-    frames_.emplace(fd);
+    frames_.emplace(fd, read_block);
   }
 }
 

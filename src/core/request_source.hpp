@@ -19,6 +19,7 @@
 
 #include <flow/codec.hpp>
 #include <flow/frame_reader.hpp>
+#include <flow/io_buffer_sizes.hpp>
 #include <flow/line_reader.hpp>
 #include <functional>
 #include <optional>
@@ -41,12 +42,14 @@ class RequestSource {
  public:
   /// `message` is the kind's Request message; it is reused for every frame. `hot_fields`
   /// are the Request field numbers of the hot requests (up to two; 0 for none), which
-  /// next() hands over as raw bytes instead of parsing.
+  /// next() hands over as raw bytes instead of parsing. Input is read in blocks of
+  /// `read_block` bytes.
   RequestSource(int fd,
                 Codec codec,
                 google::protobuf::Message& message,
                 std::uint32_t hot_field_a = 0,
-                std::uint32_t hot_field_b = 0);
+                std::uint32_t hot_field_b = 0,
+                std::size_t read_block = IoBufferSizes{}.read_block);
 
   void set_cancel(const std::function<bool()>& cancelled);
   [[nodiscard]] bool cancelled() const noexcept;

@@ -51,8 +51,8 @@ void Publisher::publish(const nlohmann::json& doc) {
 Session::Session(Connector& connector, int in_fd, int out_fd, const ServeOptions& options)
     : connector_(connector),
       options_(options),
-      source_(in_fd, options.codec, request_message_, kRequestRead),
-      out_(out_fd),
+      source_(in_fd, options.codec, request_message_, kRequestRead, 0, options.buffers.read_block),
+      out_(out_fd, options.buffers.flush_threshold),
       sink_(out_, options.codec, response_message_),
       state_(options.state_delivery),
       publisher_(*this) {}

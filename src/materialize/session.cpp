@@ -44,8 +44,13 @@ std::string_view get_string_view(od::value value, std::string_view field) {
 Session::Session(Connector& connector, int in_fd, int out_fd, const ServeOptions& options)
     : connector_(connector),
       options_(options),
-      source_(in_fd, options.codec, request_message_, kRequestLoad, kRequestStore),
-      out_(out_fd),
+      source_(in_fd,
+              options.codec,
+              request_message_,
+              kRequestLoad,
+              kRequestStore,
+              options.buffers.read_block),
+      out_(out_fd, options.buffers.flush_threshold),
       sink_(out_, options.codec, response_message_) {}
 
 void Session::respond(ResponseKind kind) {

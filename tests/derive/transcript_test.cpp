@@ -139,7 +139,10 @@ struct CaseResult {
 };
 
 /// Serves `input` (JSON lines or protobuf frames) for case `name` and returns what came out.
-CaseResult serve_case(const std::string& name, const std::string& input, flow::Codec codec) {
+CaseResult serve_case(const std::string& name,
+                      const std::string& input,
+                      flow::Codec codec,
+                      flow::IoBufferSizes buffers = {}) {
   const int in_fd = ::memfd_create("derive-in", MFD_CLOEXEC);
   const int out_fd = ::memfd_create("derive-out", MFD_CLOEXEC);
   EXPECT_GE(in_fd, 0);
@@ -148,6 +151,7 @@ CaseResult serve_case(const std::string& name, const std::string& input, flow::C
   ::lseek(in_fd, 0, SEEK_SET);
   derive::ServeOptions options;
   options.codec = codec;
+  options.buffers = buffers;
   if (name.find("flushed-mode") != std::string::npos) {
     options.state_delivery = derive::StateDelivery::kFlushed;
   }
@@ -195,6 +199,34 @@ TEST_P(DeriveTranscript, ResponsesMatch) {
   const std::string name = GetParam();
   const auto result = serve_case(name, read_file(kDir / (name + ".in.jsonl")), flow::Codec::json);
   EXPECT_EQ(result.output, read_file(kDir / (name + ".out.jsonl")));
+  expect_error(expected_error(kDir, name), result.error);
+}
+
+// The same transcript read 16 bytes at a time, so every request spans reads (and the reader
+// compacts and grows): the same responses.
+TEST_P(DeriveTranscript, TinyReadBlocksChangeNothing) {
+  const std::string name = GetParam();
+  const auto result = serve_case(name, read_file(kDir / (name + ".in.jsonl")), flow::Codec::json,
+                                 {.read_block = 16});
+  EXPECT_EQ(result.output, read_file(kDir / (name + ".out.jsonl")));
+  expect_error(expected_error(kDir, name), result.error);
+}
+
+// With a 1-byte flush threshold every response is written as soon as it is complete. Where a
+// transaction never commits (the input ends inside it, or a request fails), its published
+// documents have then already gone out, as they do with production sizes once a transaction
+// outgrows the threshold; the runtime discards them with the transaction. So the output is
+// the expected one followed by nothing but `published` responses.
+TEST_P(DeriveTranscript, ImmediateFlushesAddOnlyUncommittedPublishes) {
+  const std::string name = GetParam();
+  const auto result = serve_case(name, read_file(kDir / (name + ".in.jsonl")), flow::Codec::json,
+                                 {.flush_threshold = 1});
+  const std::string expected = read_file(kDir / (name + ".out.jsonl"));
+  ASSERT_EQ(result.output.substr(0, expected.size()), expected);
+  std::istringstream extra(result.output.substr(expected.size()));
+  for (std::string line; std::getline(extra, line);) {
+    EXPECT_EQ(line.rfind(R"({"published":)", 0), 0u) << "unexpected extra response: " << line;
+  }
   expect_error(expected_error(kDir, name), result.error);
 }
 

@@ -57,7 +57,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static flow::fuzz::MemfdInput input;
   PassThrough connector;
   try {
-    d::serve(connector, input.load(data, size), input.null_fd());
+    d::serve(connector, input.load(data, size), input.null_fd(),
+             d::ServeOptions{.buffers = flow::fuzz::kFuzzBuffers});
   } catch (const flow::Error&) {
     // Expected: protocol violations and malformed requests.
   }

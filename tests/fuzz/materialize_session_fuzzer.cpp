@@ -109,7 +109,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static flow::fuzz::MemfdInput input;
   AcceptingMaterialization connector;
   try {
-    m::serve(connector, input.load(data, size), input.null_fd(), m::ServeOptions{.codec = kCodec});
+    m::serve(connector, input.load(data, size), input.null_fd(),
+             m::ServeOptions{.codec = kCodec, .buffers = flow::fuzz::kFuzzBuffers});
   } catch (const flow::Error&) {
     // Expected: protocol violations and malformed requests.
   }

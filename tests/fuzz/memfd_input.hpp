@@ -12,8 +12,15 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <flow/io_buffer_sizes.hpp>
 
 namespace flow::fuzz {
+
+/// Buffer sizes for a serve() loop under fuzzing. The production megabyte blocks would be
+/// allocated (a fresh mmap under ASan) and zero-filled by every run, which cost about two
+/// thirds of the session targets' time; small blocks also make requests span reads, so the
+/// readers' compaction and growth are fuzzed too.
+inline constexpr IoBufferSizes kFuzzBuffers{.read_block = 512, .flush_threshold = 4096};
 
 /// Example:
 ///   static flow::fuzz::MemfdInput input;

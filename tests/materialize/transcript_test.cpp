@@ -205,6 +205,21 @@ TEST(MaterializeTranscript, FullSessionWithJsonKeys) {
   EXPECT_EQ(c.tables[1].size(), 1u);
 }
 
+TEST(MaterializeTranscript, TinyBuffersChangeNothing) {
+  // A 16-byte read block splits every request across reads (and makes the reader compact and
+  // grow); a 1-byte flush threshold writes every response as soon as it is complete. The
+  // responses and what the connector sees are those of the production sizes.
+  MemoryMaterialization c;
+  const std::string out = serve_transcript(
+      c,
+      session_input(R"("key":[1])", R"("key":[1],"values":[5],"doc":{"id":1,"amount":5})",
+                    R"("key":["e1"],"values":["click",{"x":[1,2]}])",
+                    R"("key":[1],"values":[7],"exists":true,"delete":true)"),
+      {.buffers = {.read_block = 16, .flush_threshold = 1}});
+  EXPECT_EQ(out, normalized(kSessionOutput));
+  EXPECT_EQ(c.log, kSessionLog);
+}
+
 TEST(MaterializeTranscript, FullSessionWithPackedTuples) {
   // The same session as the older runtimes send it: keyPacked/valuesPacked, with empty or
   // absent JSON arrays. The connector sees exactly the same keys and fields.
