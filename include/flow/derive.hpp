@@ -111,8 +111,9 @@ struct Read {
   /// place: `parser.iterate(doc.data(), doc.size(), doc.size() + LineReader::kLinePadding)`.
   std::string_view doc{};
   /// The document's shuffle key as a raw JSON array (e.g. `["alice"]`); empty when the
-  /// runtime did not send it (lambda shuffles). Under the protobuf codec the runtime sends
-  /// the key packed as an FDB tuple, and the SDK gives it here as the same JSON array.
+  /// runtime did not send it (lambda shuffles). A runtime that sends the key only packed as
+  /// an FDB tuple (`shuffle.packed`: the protobuf codec, older runtimes) gets it decoded
+  /// into the same JSON array, under either codec.
   std::string_view shuffle_key{};
   std::uint32_t shuffle_hash = 0;
   UuidParts uuid{};

@@ -74,6 +74,14 @@ std::string get_string(od::value value, std::string_view field) {
   return std::string(text);
 }
 
+std::string_view get_base64_text(od::value value, std::string_view field) {
+  std::string_view text;
+  if (value.get_string().get(text) != simdjson::SUCCESS) {
+    fail_at(value, field, "a base64 string");
+  }
+  return text;
+}
+
 std::string get_enum(od::value value, std::string_view field) {
   od::json_type type{};
   if (value.type().get(type) == simdjson::SUCCESS && type == od::json_type::number) {

@@ -78,6 +78,9 @@ std::string_view get_raw(od::value value, std::string_view field);
 nlohmann::json get_json(od::value value, std::string_view field);
 /// Base64 bytes (standard alphabet, padding optional).
 std::string get_bytes(od::value value, std::string_view field);
+/// A base64 field's text, not yet decoded: the hot paths decode it into a reused buffer
+/// (base64.hpp). A view valid until the next value is read.
+std::string_view get_base64_text(od::value value, std::string_view field);
 
 RangeSpec decode_range(od::value value);
 CollectionSpec decode_collection(od::value value);

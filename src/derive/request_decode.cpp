@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "derive/request_decode.hpp"
 
+#include <flow/tuple.hpp>
 #include <string>
 #include <utility>
+
+#include "core/base64.hpp"
 
 namespace flow::derive::detail {
 
@@ -232,9 +235,20 @@ Open decode_open(od::value body) {
   return request;
 }
 
-Read decode_read(od::value body) {
+void set_shuffle_key_from_packed(Read& read, std::string_view packed, std::string& json) {
+  json.clear();
+  try {
+    tuple::append_json_array(json, packed);
+  } catch (const tuple::TupleError& e) {
+    throw DecodeError(std::string("field 'read.shuffle.packed': ") + e.what());
+  }
+  read.shuffle_key = json;
+}
+
+Read decode_read(od::value body, ShuffleKeyScratch& scratch) {
   Read read;
   bool has_doc = false;
+  std::string_view packed_base64;
   for_each_field(flow::detail::get_object(body, "read"), [&](std::string_view key, od::value v) {
     if (key_is(key, "doc", "doc_json")) {
       read.doc = get_raw(v, "read.doc");
@@ -255,6 +269,8 @@ Read decode_read(od::value body) {
                      [&](std::string_view k, od::value part) {
                        if (key_is(k, "key", "key_json")) {
                          read.shuffle_key = get_raw(part, "read.shuffle.key");
+                       } else if (k == "packed") {
+                         packed_base64 = flow::detail::get_base64_text(part, "read.shuffle.packed");
                        } else if (k == "hash") {
                          read.shuffle_hash = get_u32(part, "read.shuffle.hash");
                        }
@@ -263,6 +279,15 @@ Read decode_read(od::value body) {
   });
   if (!has_doc) {
     throw DecodeError("read has no 'doc'");
+  }
+  // The newest runtimes send `key` to JSON connectors and `packed` under protobuf; a
+  // packed-only key (an older runtime) reaches the connector as the same JSON array.
+  if (read.shuffle_key.empty() && !packed_base64.empty()) {
+    scratch.bytes.clear();
+    if (!flow::detail::base64_decode(scratch.bytes, packed_base64)) {
+      throw DecodeError("field 'read.shuffle.packed': not base64");
+    }
+    set_shuffle_key_from_packed(read, scratch.bytes, scratch.json);
   }
   return read;
 }

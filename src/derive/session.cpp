@@ -173,13 +173,11 @@ bool Session::decode_hot_message(Decoded& decoded,
   if (!key_json.empty()) {
     decoded.read.shuffle_key = key_json;
   } else if (!packed.empty()) {
-    shuffle_key_scratch_.clear();
     try {
-      tuple::append_json_array(shuffle_key_scratch_, packed);
-    } catch (const tuple::TupleError& e) {
-      throw ProtocolError(number, std::string("read.shuffle.packed: ") + e.what());
+      detail::set_shuffle_key_from_packed(decoded.read, packed, shuffle_key_.json);
+    } catch (const flow::detail::DecodeError& e) {
+      throw ProtocolError(number, std::string("malformed request: ") + e.what());
     }
-    decoded.read.shuffle_key = shuffle_key_scratch_;
   }
   return true;
 }
@@ -187,7 +185,7 @@ bool Session::decode_hot_message(Decoded& decoded,
 void Session::decode(RequestKind kind, od::value body, Decoded& decoded) {
   switch (kind) {
     case RequestKind::kRead:
-      decoded.read = detail::decode_read(body);
+      decoded.read = detail::decode_read(body, shuffle_key_);
       return;
     case RequestKind::kSpec:
       decoded.spec = detail::decode_spec(body);

@@ -16,6 +16,7 @@
 #include "core/response_sink.hpp"
 #include "derive.pb.h"
 #include "derive/protocol_state.hpp"
+#include "derive/request_decode.hpp"
 
 namespace flow::derive {
 
@@ -44,7 +45,7 @@ class Session {
     std::optional<Open> open;
   };
 
-  static void decode(detail::RequestKind kind, simdjson::ondemand::value body, Decoded& decoded);
+  void decode(detail::RequestKind kind, simdjson::ondemand::value body, Decoded& decoded);
   /// Protobuf: a Read read straight from its bytes in the frame (no message object, no
   /// JSON). False when it has no document: the JSON path then reports that.
   bool decode_hot_message(Decoded& decoded,
@@ -66,7 +67,7 @@ class Session {
   flow::detail::RequestSource source_;
   OutputStream out_;
   flow::detail::ResponseSink sink_;
-  std::string shuffle_key_scratch_;  // a protobuf Read's packed shuffle key, as a JSON array
+  detail::ShuffleKeyScratch shuffle_key_;  // a Read's packed-only shuffle key, decoded
   flow::detail::RequestParser parser_;
   detail::ProtocolState state_;
   Publisher publisher_;

@@ -15,7 +15,6 @@ namespace flow::materialize::detail {
 namespace {
 
 namespace od = flow::detail::od;
-using flow::detail::DecodeError;
 
 // materialize.Response field numbers of the hand-encoded Loaded (src/proto/materialize.proto).
 constexpr std::uint32_t kResponseLoaded = 5;
@@ -28,15 +27,6 @@ constexpr std::uint32_t kRequestStore = 7;
 
 bool is_blank(std::string_view text) {
   return text.find_first_not_of(" \t\r") == std::string_view::npos;
-}
-
-std::string_view get_string_view(od::value value, std::string_view field) {
-  std::string_view text;
-  if (auto error = value.get_string().get(text); error != simdjson::SUCCESS) {
-    throw DecodeError(std::string(field) + ": expected a base64 string (" +
-                      simdjson::error_message(error) + ")");
-  }
-  return text;
 }
 
 }  // namespace
@@ -280,11 +270,11 @@ void Session::decode_document_request(od::value body, const char* what) {
     } else if (key == "key" || key == "key_json") {
       raw_.key = flow::detail::get_raw(v, key);
     } else if (key == "keyPacked" || key == "key_packed") {
-      raw_.key_packed_base64 = get_string_view(v, key);
+      raw_.key_packed_base64 = flow::detail::get_base64_text(v, key);
     } else if (key == "values" || key == "values_json") {
       raw_.values = flow::detail::get_raw(v, key);
     } else if (key == "valuesPacked" || key == "values_packed") {
-      raw_.values_packed_base64 = get_string_view(v, key);
+      raw_.values_packed_base64 = flow::detail::get_base64_text(v, key);
     } else if (key == "doc" || key == "doc_json") {
       raw_.doc = flow::detail::get_raw(v, key);
     } else if (key == "exists") {

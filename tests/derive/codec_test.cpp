@@ -80,7 +80,8 @@ TEST(DeriveCodec, ReadViewsPointIntoTheLineAndUuidPartsAcceptNumbersOrStrings) {
   const simdjson::padded_string text(line);
   od::parser parser;
   od::document doc = parser.iterate(text);
-  const derive::Read read = derive::detail::decode_read(doc.get_value().value());
+  derive::detail::ShuffleKeyScratch scratch;
+  const derive::Read read = derive::detail::decode_read(doc.get_value().value(), scratch);
   EXPECT_EQ(read.transform, 2u);
   EXPECT_EQ(read.uuid.node, 12u);
   EXPECT_EQ(read.uuid.clock, 99u);
@@ -92,10 +93,42 @@ TEST(DeriveCodec, ReadViewsPointIntoTheLineAndUuidPartsAcceptNumbersOrStrings) {
   EXPECT_LT(read.doc.data(), text.data() + text.size());
 }
 
+TEST(DeriveCodec, APackedOnlyShuffleKeyIsGivenAsAJsonArray) {
+  // FDB tuple (1, "a", true): 0x15 0x01 | 0x02 'a' 0x00 | 0x27; base64 "FQECYQAn".
+  with_value(R"({"shuffle":{"packed":"FQECYQAn","hash":9},"doc":{}})", [&](od::value value) {
+    derive::detail::ShuffleKeyScratch scratch;
+    const derive::Read read = derive::detail::decode_read(value, scratch);
+    EXPECT_EQ(read.shuffle_key, R"([1,"a",true])");
+    EXPECT_EQ(read.shuffle_hash, 9u);
+  });
+  // When both forms are sent, the JSON key is used as sent.
+  with_value(R"({"shuffle":{"key":["b"],"packed":"FQE="},"doc":{}})", [&](od::value value) {
+    derive::detail::ShuffleKeyScratch scratch;
+    EXPECT_EQ(derive::detail::decode_read(value, scratch).shuffle_key, R"(["b"])");
+  });
+}
+
+TEST(DeriveCodec, ABadPackedShuffleKeyNamesTheField) {
+  for (const char* line : {R"({"shuffle":{"packed":"!!"},"doc":{}})",    // not base64
+                           R"({"shuffle":{"packed":"Ag=="},"doc":{}})",  // a cut-off string
+                           R"({"shuffle":{"packed":7},"doc":{}})"}) {    // not a string
+    with_value(line, [&](od::value value) {
+      derive::detail::ShuffleKeyScratch scratch;
+      try {
+        (void)derive::detail::decode_read(value, scratch);
+        ADD_FAILURE() << "expected a DecodeError for " << line;
+      } catch (const flow::detail::DecodeError& e) {
+        EXPECT_NE(std::string(e.what()).find("read.shuffle.packed"), std::string::npos) << e.what();
+      }
+    });
+  }
+}
+
 TEST(DeriveCodec, ReadWithWrongTypesNamesTheField) {
   with_value(R"({"transform":"x","doc":{}})", [&](od::value value) {
     try {
-      (void)derive::detail::decode_read(value);
+      derive::detail::ShuffleKeyScratch scratch;
+      (void)derive::detail::decode_read(value, scratch);
       ADD_FAILURE() << "expected a DecodeError";
     } catch (const flow::detail::DecodeError& e) {
       EXPECT_NE(std::string(e.what()).find("read.transform"), std::string::npos) << e.what();
