@@ -2,11 +2,13 @@
 #include <flow/error.hpp>
 
 #include "capture/codec.hpp"
+#include "core/linked_collections.hpp"
 
 namespace flow::capture::detail {
 
 namespace {
 
+using flow::detail::CollectionRef;
 using flow::detail::DecodeError;
 using flow::detail::for_each_element;
 using flow::detail::for_each_field;
@@ -16,9 +18,10 @@ using flow::detail::get_string;
 using flow::detail::get_string_array;
 using flow::detail::get_u32;
 using flow::detail::key_is;
+using flow::detail::LinkedCollections;
 namespace od = flow::detail::od;
 
-Binding decode_binding(od::value value) {
+Binding decode_binding(od::value value, CollectionRef& ref) {
   Binding binding;
   for_each_field(flow::detail::get_object(value, "bindings[]"),
                  [&](std::string_view key, od::value v) {
@@ -28,31 +31,43 @@ Binding decode_binding(od::value value) {
                      binding.resource_path = get_string_array(v, key);
                    } else if (key == "collection") {
                      binding.collection = flow::detail::decode_collection(v);
+                     ref.has_inline = true;
                    } else if (key == "backfill") {
                      binding.backfill = get_u32(v, key);
                    } else if (key_is(key, "stateKey", "state_key")) {
                      binding.state_key = get_string(v, key);
+                   } else if (key_is(key, "collectionIndex", "collection_index")) {
+                     ref.index = get_u32(v, key);
                    }
                  });
   return binding;
 }
 
-CaptureSpec decode_capture_spec(od::value value) {
+/// `field` names the spec in errors ("open.capture", "validate.lastCapture", ...).
+CaptureSpec decode_capture_spec(od::value value, std::string_view field) {
   CaptureSpec spec;
-  for_each_field(flow::detail::get_object(value, "capture"), [&](std::string_view key,
-                                                                 od::value v) {
-    if (key == "name") {
-      spec.name = get_string(v, key);
-    } else if (key_is(key, "connectorType", "connector_type")) {
-      spec.connector_type = get_enum(v, key);
-    } else if (key_is(key, "config", "config_json")) {
-      spec.config = get_json(v, key);
-    } else if (key == "bindings") {
-      for_each_element(v, key, [&](od::value b) { spec.bindings.push_back(decode_binding(b)); });
-    } else if (key_is(key, "intervalSeconds", "interval_seconds")) {
-      spec.interval_seconds = get_u32(v, key);
-    }
-  });
+  LinkedCollections linked;
+  for_each_field(flow::detail::get_object(value, "capture"),
+                 [&](std::string_view key, od::value v) {
+                   if (key == "name") {
+                     spec.name = get_string(v, key);
+                   } else if (key_is(key, "connectorType", "connector_type")) {
+                     spec.connector_type = get_enum(v, key);
+                   } else if (key_is(key, "config", "config_json")) {
+                     spec.config = get_json(v, key);
+                   } else if (key == "bindings") {
+                     for_each_element(v, key, [&](od::value b) {
+                       CollectionRef ref;
+                       spec.bindings.push_back(decode_binding(b, ref));
+                       linked.add(ref);
+                     });
+                   } else if (key_is(key, "intervalSeconds", "interval_seconds")) {
+                     spec.interval_seconds = get_u32(v, key);
+                   } else if (key_is(key, "linkedCollections", "linked_collections")) {
+                     linked.decode_table(v, std::string(field) + ".linkedCollections");
+                   }
+                 });
+  linked.resolve(spec.bindings, std::string(field) + ".bindings");
   return spec;
 }
 
@@ -85,7 +100,7 @@ Discover decode_discover(od::value value) {
   return request;
 }
 
-ValidateBinding decode_validate_binding(od::value value) {
+ValidateBinding decode_validate_binding(od::value value, CollectionRef& ref) {
   ValidateBinding binding;
   for_each_field(flow::detail::get_object(value, "bindings[]"),
                  [&](std::string_view key, od::value v) {
@@ -93,8 +108,11 @@ ValidateBinding decode_validate_binding(od::value value) {
                      binding.resource_config = get_json(v, key);
                    } else if (key == "collection") {
                      binding.collection = flow::detail::decode_collection(v);
+                     ref.has_inline = true;
                    } else if (key == "backfill") {
                      binding.backfill = get_u32(v, key);
+                   } else if (key_is(key, "collectionIndex", "collection_index")) {
+                     ref.index = get_u32(v, key);
                    }
                  });
   return binding;
@@ -102,23 +120,30 @@ ValidateBinding decode_validate_binding(od::value value) {
 
 Validate decode_validate(od::value value) {
   Validate request;
-  for_each_field(
-      flow::detail::get_object(value, "validate"), [&](std::string_view key, od::value v) {
-        if (key == "name") {
-          request.name = get_string(v, key);
-        } else if (key_is(key, "connectorType", "connector_type")) {
-          request.connector_type = get_enum(v, key);
-        } else if (key_is(key, "config", "config_json")) {
-          request.config = get_json(v, key);
-        } else if (key == "bindings") {
-          for_each_element(
-              v, key, [&](od::value b) { request.bindings.push_back(decode_validate_binding(b)); });
-        } else if (key_is(key, "lastCapture", "last_capture")) {
-          request.last_capture = decode_capture_spec(v);
-        } else if (key_is(key, "lastVersion", "last_version")) {
-          request.last_version = get_string(v, key);
-        }
-      });
+  LinkedCollections linked;
+  for_each_field(flow::detail::get_object(value, "validate"),
+                 [&](std::string_view key, od::value v) {
+                   if (key == "name") {
+                     request.name = get_string(v, key);
+                   } else if (key_is(key, "connectorType", "connector_type")) {
+                     request.connector_type = get_enum(v, key);
+                   } else if (key_is(key, "config", "config_json")) {
+                     request.config = get_json(v, key);
+                   } else if (key == "bindings") {
+                     for_each_element(v, key, [&](od::value b) {
+                       CollectionRef ref;
+                       request.bindings.push_back(decode_validate_binding(b, ref));
+                       linked.add(ref);
+                     });
+                   } else if (key_is(key, "lastCapture", "last_capture")) {
+                     request.last_capture = decode_capture_spec(v, "validate.lastCapture");
+                   } else if (key_is(key, "lastVersion", "last_version")) {
+                     request.last_version = get_string(v, key);
+                   } else if (key_is(key, "linkedCollections", "linked_collections")) {
+                     linked.decode_table(v, "validate.linkedCollections");
+                   }
+                 });
+  linked.resolve(request.bindings, "validate.bindings");
   return request;
 }
 
@@ -126,11 +151,11 @@ Apply decode_apply(od::value value) {
   Apply request;
   for_each_field(flow::detail::get_object(value, "apply"), [&](std::string_view key, od::value v) {
     if (key == "capture") {
-      request.capture = decode_capture_spec(v);
+      request.capture = decode_capture_spec(v, "apply.capture");
     } else if (key == "version") {
       request.version = get_string(v, key);
     } else if (key_is(key, "lastCapture", "last_capture")) {
-      request.last_capture = decode_capture_spec(v);
+      request.last_capture = decode_capture_spec(v, "apply.lastCapture");
     } else if (key_is(key, "lastVersion", "last_version")) {
       request.last_version = get_string(v, key);
     } else if (key_is(key, "state", "state_json")) {
@@ -144,7 +169,7 @@ Open decode_open(od::value value) {
   Open request;
   for_each_field(flow::detail::get_object(value, "open"), [&](std::string_view key, od::value v) {
     if (key == "capture") {
-      request.capture = decode_capture_spec(v);
+      request.capture = decode_capture_spec(v, "open.capture");
     } else if (key == "version") {
       request.version = get_string(v, key);
     } else if (key == "range") {

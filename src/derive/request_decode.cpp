@@ -6,9 +6,11 @@
 #include <utility>
 
 #include "core/base64.hpp"
+#include "core/linked_collections.hpp"
 
 namespace flow::derive::detail {
 
+using flow::detail::CollectionRef;
 using flow::detail::DecodeError;
 using flow::detail::for_each_element;
 using flow::detail::for_each_field;
@@ -19,6 +21,7 @@ using flow::detail::get_string_array;
 using flow::detail::get_u32;
 using flow::detail::get_u64;
 using flow::detail::key_is;
+using flow::detail::LinkedCollections;
 
 namespace {
 
@@ -50,18 +53,16 @@ CollectionWithDerivation decode_collection_with_derivation(od::value value) {
   return result;
 }
 
-ValidateTransform decode_validate_transform(od::value value,
-                                            std::vector<std::uint32_t>& collection_indices) {
+ValidateTransform decode_validate_transform(od::value value, LinkedCollections& linked) {
   ValidateTransform transform;
-  std::uint32_t collection_index = 0;
-  bool has_collection = false;
+  CollectionRef ref;
   for_each_field(
       flow::detail::get_object(value, "transforms[]"), [&](std::string_view key, od::value v) {
         if (key == "name") {
           transform.name = get_string(v, "transforms[].name");
         } else if (key == "collection") {
           transform.collection = flow::detail::decode_collection(v);
-          has_collection = true;
+          ref.has_inline = true;
         } else if (key_is(key, "shuffleLambdaConfig", "shuffle_lambda_config_json")) {
           transform.shuffle_lambda_config = get_json(v, "transforms[].shuffleLambdaConfig");
         } else if (key_is(key, "lambdaConfig", "lambda_config_json")) {
@@ -69,25 +70,24 @@ ValidateTransform decode_validate_transform(od::value value,
         } else if (key == "backfill") {
           transform.backfill = get_u32(v, "transforms[].backfill");
         } else if (key_is(key, "collectionIndex", "collection_index")) {
-          collection_index = get_u32(v, "transforms[].collectionIndex");
+          ref.index = get_u32(v, "transforms[].collectionIndex");
         }
       });
   // With linkedCollections the transform names its collection by index instead.
-  collection_indices.push_back(has_collection ? UINT32_MAX : collection_index);
+  linked.add(ref);
   return transform;
 }
 
-Transform decode_transform(od::value value, std::vector<std::uint32_t>& collection_indices) {
+Transform decode_transform(od::value value, LinkedCollections& linked) {
   Transform transform;
-  std::uint32_t collection_index = 0;
-  bool has_collection = false;
+  CollectionRef ref;
   for_each_field(
       flow::detail::get_object(value, "transforms[]"), [&](std::string_view key, od::value v) {
         if (key == "name") {
           transform.name = get_string(v, "transforms[].name");
         } else if (key == "collection") {
           transform.collection = flow::detail::decode_collection(v);
-          has_collection = true;
+          ref.has_inline = true;
         } else if (key_is(key, "shuffleKey", "shuffle_key")) {
           transform.shuffle_key = get_string_array(v, "transforms[].shuffleKey");
         } else if (key_is(key, "shuffleLambdaConfig", "shuffle_lambda_config_json")) {
@@ -101,40 +101,11 @@ Transform decode_transform(od::value value, std::vector<std::uint32_t>& collecti
         } else if (key_is(key, "stateKey", "state_key")) {
           transform.state_key = get_string(v, "transforms[].stateKey");
         } else if (key_is(key, "collectionIndex", "collection_index")) {
-          collection_index = get_u32(v, "transforms[].collectionIndex");
+          ref.index = get_u32(v, "transforms[].collectionIndex");
         }
       });
-  collection_indices.push_back(has_collection ? UINT32_MAX : collection_index);
+  linked.add(ref);
   return transform;
-}
-
-/// Resolves transforms that name their collection by index into `linked`.
-template <class T>
-void link_collections(std::vector<T>& transforms,
-                      const std::vector<std::uint32_t>& indices,
-                      const std::vector<CollectionSpec>& linked) {
-  if (linked.empty()) {
-    return;
-  }
-  for (std::size_t i = 0; i < transforms.size(); ++i) {
-    if (indices[i] == UINT32_MAX) {
-      continue;
-    }
-    if (indices[i] >= linked.size()) {
-      throw DecodeError("transforms[" + std::to_string(i) + "].collectionIndex " +
-                        std::to_string(indices[i]) + " is out of range (" +
-                        std::to_string(linked.size()) + " linked collections)");
-    }
-    transforms[i].collection = linked[indices[i]];
-  }
-}
-
-std::vector<CollectionSpec> decode_collections(od::value value, std::string_view field) {
-  std::vector<CollectionSpec> collections;
-  for_each_element(value, field, [&](od::value element) {
-    collections.push_back(flow::detail::decode_collection(element));
-  });
-  return collections;
 }
 
 }  // namespace
@@ -153,8 +124,7 @@ SpecRequest decode_spec(od::value body) {
 
 Validate decode_validate(od::value body) {
   Validate request;
-  std::vector<std::uint32_t> indices;
-  std::vector<CollectionSpec> linked;
+  LinkedCollections linked;
   for_each_field(
       flow::detail::get_object(body, "validate"), [&](std::string_view key, od::value v) {
         if (key_is(key, "connectorType", "connector_type")) {
@@ -165,7 +135,7 @@ Validate decode_validate(od::value body) {
           request.collection = flow::detail::decode_collection(v);
         } else if (key == "transforms") {
           for_each_element(v, "validate.transforms", [&](od::value element) {
-            request.transforms.push_back(decode_validate_transform(element, indices));
+            request.transforms.push_back(decode_validate_transform(element, linked));
           });
         } else if (key_is(key, "shuffleKeyTypes", "shuffle_key_types")) {
           request.shuffle_key_types = get_string_array(v, "validate.shuffleKeyTypes");
@@ -181,17 +151,16 @@ Validate decode_validate(od::value body) {
         } else if (key_is(key, "lastVersion", "last_version")) {
           request.last_version = get_string(v, "validate.lastVersion");
         } else if (key_is(key, "linkedCollections", "linked_collections")) {
-          linked = decode_collections(v, "validate.linkedCollections");
+          linked.decode_table(v, "validate.linkedCollections");
         }
       });
-  link_collections(request.transforms, indices, linked);
+  linked.resolve(request.transforms, "transforms");
   return request;
 }
 
 Derivation decode_derivation(od::value value) {
   Derivation derivation;
-  std::vector<std::uint32_t> indices;
-  std::vector<CollectionSpec> linked;
+  LinkedCollections linked;
   for_each_field(
       flow::detail::get_object(value, "derivation"), [&](std::string_view key, od::value v) {
         if (key_is(key, "connectorType", "connector_type")) {
@@ -200,15 +169,15 @@ Derivation decode_derivation(od::value value) {
           derivation.config = get_json(v, "derivation.config");
         } else if (key == "transforms") {
           for_each_element(v, "derivation.transforms", [&](od::value element) {
-            derivation.transforms.push_back(decode_transform(element, indices));
+            derivation.transforms.push_back(decode_transform(element, linked));
           });
         } else if (key_is(key, "shuffleKeyTypes", "shuffle_key_types")) {
           derivation.shuffle_key_types = get_string_array(v, "derivation.shuffleKeyTypes");
         } else if (key_is(key, "linkedCollections", "linked_collections")) {
-          linked = decode_collections(v, "derivation.linkedCollections");
+          linked.decode_table(v, "derivation.linkedCollections");
         }
       });
-  link_collections(derivation.transforms, indices, linked);
+  linked.resolve(derivation.transforms, "transforms");
   return derivation;
 }
 

@@ -3,12 +3,14 @@
 
 #include <flow/error.hpp>
 
+#include "core/linked_collections.hpp"
 #include "materialize/codec.hpp"
 
 namespace flow::materialize::detail {
 
 namespace {
 
+using flow::detail::CollectionRef;
 using flow::detail::DecodeError;
 using flow::detail::for_each_element;
 using flow::detail::for_each_field;
@@ -20,6 +22,7 @@ using flow::detail::get_string;
 using flow::detail::get_string_array;
 using flow::detail::get_u32;
 using flow::detail::key_is;
+using flow::detail::LinkedCollections;
 
 nlohmann::json object_or_empty(const nlohmann::json& value) {
   return value.is_null() ? nlohmann::json::object() : value;
@@ -41,7 +44,7 @@ FieldSelection decode_field_selection(od::value value) {
   return selection;
 }
 
-Binding decode_binding(od::value value) {
+Binding decode_binding(od::value value, CollectionRef& ref) {
   Binding binding;
   for_each_field(as_object(value, "bindings[]"), [&](std::string_view key, od::value v) {
     if (key_is(key, "resourceConfig", "resource_config_json")) {
@@ -50,6 +53,9 @@ Binding decode_binding(od::value value) {
       binding.resource_path = get_string_array(v, key);
     } else if (key == "collection") {
       binding.collection = flow::detail::decode_collection(v);
+      ref.has_inline = true;
+    } else if (key_is(key, "collectionIndex", "collection_index")) {
+      ref.index = get_u32(v, key);
     } else if (key_is(key, "fieldSelection", "field_selection")) {
       binding.field_selection = decode_field_selection(v);
     } else if (key_is(key, "deltaUpdates", "delta_updates")) {
@@ -63,8 +69,10 @@ Binding decode_binding(od::value value) {
   return binding;
 }
 
-MaterializationSpec decode_materialization(od::value value) {
+/// `field` names the spec in errors ("open.materialization", ...).
+MaterializationSpec decode_materialization(od::value value, std::string_view field) {
   MaterializationSpec spec;
+  LinkedCollections linked;
   for_each_field(as_object(value, "materialization"), [&](std::string_view key, od::value v) {
     if (key == "name") {
       spec.name = get_string(v, key);
@@ -73,19 +81,29 @@ MaterializationSpec decode_materialization(od::value value) {
     } else if (key_is(key, "config", "config_json")) {
       spec.config = object_or_empty(get_json(v, key));
     } else if (key == "bindings") {
-      for_each_element(v, key, [&](od::value b) { spec.bindings.push_back(decode_binding(b)); });
+      for_each_element(v, key, [&](od::value b) {
+        CollectionRef ref;
+        spec.bindings.push_back(decode_binding(b, ref));
+        linked.add(ref);
+      });
+    } else if (key_is(key, "linkedCollections", "linked_collections")) {
+      linked.decode_table(v, std::string(field) + ".linkedCollections");
     }
   });
+  linked.resolve(spec.bindings, std::string(field) + ".bindings");
   return spec;
 }
 
-ValidateBinding decode_validate_binding(od::value value) {
+ValidateBinding decode_validate_binding(od::value value, CollectionRef& ref) {
   ValidateBinding binding;
   for_each_field(as_object(value, "bindings[]"), [&](std::string_view key, od::value v) {
     if (key_is(key, "resourceConfig", "resource_config_json")) {
       binding.resource_config = object_or_empty(get_json(v, key));
     } else if (key == "collection") {
       binding.collection = flow::detail::decode_collection(v);
+      ref.has_inline = true;
+    } else if (key_is(key, "collectionIndex", "collection_index")) {
+      ref.index = get_u32(v, key);
     } else if (key_is(key, "fieldConfig", "field_config_json_map")) {
       binding.field_config = object_or_empty(get_json(v, key));
     } else if (key == "backfill") {
@@ -121,6 +139,7 @@ SpecRequest decode_spec(od::value value) {
 
 Validate decode_validate(od::value value) {
   Validate request;
+  LinkedCollections linked;
   for_each_field(as_object(value, "validate"), [&](std::string_view key, od::value v) {
     if (key == "name") {
       request.name = get_string(v, key);
@@ -129,14 +148,20 @@ Validate decode_validate(od::value value) {
     } else if (key_is(key, "config", "config_json")) {
       request.config = object_or_empty(get_json(v, key));
     } else if (key == "bindings") {
-      for_each_element(
-          v, key, [&](od::value b) { request.bindings.push_back(decode_validate_binding(b)); });
+      for_each_element(v, key, [&](od::value b) {
+        CollectionRef ref;
+        request.bindings.push_back(decode_validate_binding(b, ref));
+        linked.add(ref);
+      });
     } else if (key_is(key, "lastMaterialization", "last_materialization")) {
-      request.last_materialization = decode_materialization(v);
+      request.last_materialization = decode_materialization(v, "validate.lastMaterialization");
     } else if (key_is(key, "lastVersion", "last_version")) {
       request.last_version = get_string(v, key);
+    } else if (key_is(key, "linkedCollections", "linked_collections")) {
+      linked.decode_table(v, "validate.linkedCollections");
     }
   });
+  linked.resolve(request.bindings, "validate.bindings");
   return request;
 }
 
@@ -144,11 +169,11 @@ Apply decode_apply(od::value value) {
   Apply request;
   for_each_field(as_object(value, "apply"), [&](std::string_view key, od::value v) {
     if (key == "materialization") {
-      request.materialization = decode_materialization(v);
+      request.materialization = decode_materialization(v, "apply.materialization");
     } else if (key == "version") {
       request.version = get_string(v, key);
     } else if (key_is(key, "lastMaterialization", "last_materialization")) {
-      request.last_materialization = decode_materialization(v);
+      request.last_materialization = decode_materialization(v, "apply.lastMaterialization");
     } else if (key_is(key, "lastVersion", "last_version")) {
       request.last_version = get_string(v, key);
     } else if (key_is(key, "state", "state_json")) {
@@ -162,7 +187,7 @@ Open decode_open(od::value value) {
   Open request;
   for_each_field(as_object(value, "open"), [&](std::string_view key, od::value v) {
     if (key == "materialization") {
-      request.materialization = decode_materialization(v);
+      request.materialization = decode_materialization(v, "open.materialization");
     } else if (key == "version") {
       request.version = get_string(v, key);
     } else if (key == "range") {

@@ -30,6 +30,30 @@ std::vector<capture::DiscoveredBinding> TestConnector::discover(const capture::D
   return bindings;
 }
 
+std::vector<capture::ValidatedBinding> TestConnector::validate(const capture::Validate& request) {
+  if (!request.config.value("echo_collections", false)) {
+    return capture::Connector::validate(request);
+  }
+  std::vector<capture::ValidatedBinding> bindings;
+  for (const auto& binding : request.bindings) {
+    std::vector<std::string> path{binding.collection.name};
+    path.insert(path.end(), binding.collection.key.begin(), binding.collection.key.end());
+    bindings.push_back({.resource_path = std::move(path)});
+  }
+  return bindings;
+}
+
+capture::Applied TestConnector::apply(const capture::Apply& request) {
+  if (!request.capture.config.value("echo_collections", false)) {
+    return capture::Connector::apply(request);
+  }
+  std::string description = "collections:";
+  for (const auto& binding : request.capture.bindings) {
+    description += " " + binding.collection.name;
+  }
+  return {.action_description = description};
+}
+
 bool TestConnector::explicit_acknowledgements(const capture::Open& request) {
   return request.capture.config.value("explicit", false);
 }
@@ -42,6 +66,13 @@ void TestConnector::pull(const capture::Open& request, capture::Output& out) {
   const auto docs = config.value("docs", 0U);
   const auto every = config.value("checkpoint_every", 1U);
   const auto binding = config.value("binding", 0U);
+  if (config.value("echo_collections", false)) {
+    for (std::uint32_t i = 0; i < request.capture.bindings.size(); ++i) {
+      const auto& collection = request.capture.bindings[i].collection;
+      out.captured(i, nlohmann::json{{"collection", collection.name}, {"key", collection.key}});
+    }
+    out.checkpoint(R"({"echoed":true})");
+  }
   if (config.value("sourced", false)) {
     out.sourced_schema(binding, {{"type", "object"}, {"additionalProperties", false}});
   }

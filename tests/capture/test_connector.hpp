@@ -12,11 +12,16 @@ namespace flow::testing {
 /// Config keys (all optional): docs (number of documents), checkpoint_every, explicit (bool:
 /// request acknowledgements and, after the documents, wait until every checkpoint was
 /// acknowledged), sourced (bool: emit a sourced schema first), trailing (documents after the
-/// last checkpoint), binding (binding index to write to), fail (throw this message).
+/// last checkpoint), binding (binding index to write to), fail (throw this message),
+/// echo_collections (bool: validate, apply and pull report each binding's collection, to show
+/// what the SDK resolved: validate answers the resource path [name, key...], apply describes
+/// the names, pull captures one {"collection","key"} document per binding and checkpoints).
 class TestConnector final : public capture::Connector {
  public:
   capture::Spec spec(const capture::SpecRequest& request) override;
   std::vector<capture::DiscoveredBinding> discover(const capture::Discover& request) override;
+  std::vector<capture::ValidatedBinding> validate(const capture::Validate& request) override;
+  capture::Applied apply(const capture::Apply& request) override;
   bool explicit_acknowledgements(const capture::Open& request) override;
   void pull(const capture::Open& request, capture::Output& out) override;
   void acknowledge(std::uint32_t checkpoints) override { acknowledged_ += checkpoints; }

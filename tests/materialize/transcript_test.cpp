@@ -28,6 +28,7 @@ class MemoryMaterialization final : public m::Connector {
  public:
   std::vector<std::map<std::string, std::string>> tables;
   std::vector<std::string> log;  // one line per call, for asserting what the SDK passed
+  std::vector<std::string> opened_collections;  // "<name> key <first key>" per opened binding
   bool misuse_sink_in_store = false;
   m::Loaded* saved_sink = nullptr;
 
@@ -44,9 +45,19 @@ class MemoryMaterialization final : public m::Connector {
     }
     return out;
   }
+  m::Applied apply(const m::Apply& request) override {
+    std::string description = "apply";
+    for (const auto& b : request.materialization.bindings) {
+      description += " " + b.collection.name;
+    }
+    return {.action_description = description};
+  }
   m::Opened open(const m::Open& request) override {
     tables.resize(request.materialization.bindings.size());
     log.push_back("open " + request.materialization.name);
+    for (const auto& b : request.materialization.bindings) {
+      opened_collections.push_back(b.collection.name + " key " + b.collection.key.at(0));
+    }
     return {.runtime_checkpoint = {{"sources", nlohmann::json::object()}}};
   }
   std::optional<flow::ConnectorState> acknowledge(const m::Acknowledge& /*request*/) override {
@@ -150,6 +161,76 @@ TEST(MaterializeTranscript, ValidatedMapFormForOlderRuntimes) {
            R"("flow_document":{"type":"LOCATION_REQUIRED","reason":"the root document is materialized"},)"
            R"("nothing":{"type":"FIELD_FORBIDDEN","reason":"a field that is always null"}},)"
            R"("resourcePath":["orders"]}]}})"})));
+}
+
+// kValidate again, with the runtime naming the collection by index into linkedCollections
+// (the table after the bindings), and a second binding on index 0 (collectionIndex absent).
+const std::string kValidateLinked =
+    R"({"validate":{"name":"acmeCo/mem","connectorType":"IMAGE","config":{},"bindings":[)"
+    R"({"resourceConfig":{"table":"orders"},"collectionIndex":1,"groupBy":["id"]},)"
+    R"({"resourceConfig":{"table":"other"},"groupBy":["k"]}],"linkedCollections":[)"
+    R"({"name":"acmeCo/other","key":["/k"],"projections":[{"ptr":"/k","field":"k","isPrimaryKey":true,)"
+    R"("inference":{"types":["string"]}}]},)"
+    R"({"name":"acmeCo/orders","key":["/id"],)"
+    R"("projections":[{"ptr":"/id","field":"id","isPrimaryKey":true,"inference":{"types":["integer"]}},)"
+    R"({"field":"flow_document","inference":{"types":["object"]}},)"
+    R"({"ptr":"/nothing","field":"nothing","inference":{"types":["null"]}}]}]}})";
+
+TEST(MaterializeTranscript, ValidateResolvesLinkedCollections) {
+  MemoryMaterialization c;
+  EXPECT_EQ(
+      serve_transcript(c, lines({kValidateLinked})),
+      normalized(lines(
+          {R"({"validated":{"bindings":[{"projectionConstraints":[)"
+           R"({"field":"id","constraint":{"type":"LOCATION_REQUIRED","reason":"the collection key is materialized"}},)"
+           R"({"field":"flow_document","constraint":{"type":"LOCATION_REQUIRED","reason":"the root document is materialized"}},)"
+           R"({"field":"nothing","constraint":{"type":"FIELD_FORBIDDEN","reason":"a field that is always null"}}],)"
+           R"("resourcePath":["orders"]},)"
+           R"({"projectionConstraints":[)"
+           R"({"field":"k","constraint":{"type":"LOCATION_REQUIRED","reason":"the collection key is materialized"}}],)"
+           R"("resourcePath":["other"]}]}})"})));
+}
+
+// kSpec with its collections moved into linkedCollections (in reverse order, so that the
+// indices are not simply the binding positions).
+const std::string kSpecLinked =
+    R"({"name":"acmeCo/mem","connectorType":"LOCAL","config":{},"linkedCollections":[)"
+    R"({"name":"acmeCo/events","key":["/id"],"writeSchema":{"type":"object"}},)"
+    R"({"name":"acmeCo/orders","key":["/oid"],"writeSchema":{"type":"object"}}],"bindings":[)"
+    R"({"resourceConfig":{"table":"orders"},"resourcePath":["orders"],"collectionIndex":1,)"
+    R"("fieldSelection":{"keys":["id"],"values":["amount"],"document":"flow_document"}},)"
+    R"({"resourceConfig":{"table":"events"},"resourcePath":["events"],"deltaUpdates":true,)"
+    R"("collectionIndex":0,"fieldSelection":{"keys":["id"],"values":["kind","payload"]}}]})";
+
+TEST(MaterializeTranscript, ApplyAndOpenResolveLinkedCollections) {
+  MemoryMaterialization c;
+  const std::string out = serve_transcript(
+      c, lines({R"({"apply":{"materialization":)" + kSpecLinked + R"(,"version":"v1"}})",
+                R"({"open":{"materialization":)" + kSpecLinked +
+                    R"(,"version":"v1","range":{"keyEnd":4294967295,"rClockEnd":4294967295}}})"}));
+  EXPECT_EQ(
+      out,
+      normalized(lines({R"({"applied":{"actionDescription":"apply acmeCo/orders acmeCo/events"}})",
+                        R"({"opened":{"runtimeCheckpoint":{"sources":{}}}})"})));
+  EXPECT_EQ(c.opened_collections,
+            (std::vector<std::string>{"acmeCo/orders key /oid", "acmeCo/events key /id"}));
+}
+
+TEST(MaterializeTranscript, LinkedCollectionIndexOutOfRangeNamesTheField) {
+  MemoryMaterialization c;
+  std::string spec = kSpecLinked;
+  spec.replace(spec.find(R"("collectionIndex":0)"), 19, R"("collectionIndex":3)");
+  try {
+    serve_transcript(c, lines({R"({"open":{"materialization":)" + spec + R"(,"version":"v1"}})"}));
+    ADD_FAILURE() << "expected an error";
+  } catch (const flow::ProtocolError& e) {
+    EXPECT_NE(std::string(e.what()).find(
+                  "open.materialization.bindings[1].collectionIndex 3 is out of range (2 linked "
+                  "collections)"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_TRUE(c.opened_collections.empty());
 }
 
 std::string session_input(const std::string& key1,
