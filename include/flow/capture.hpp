@@ -180,6 +180,28 @@ class Output {
   /// Reports the schema the source has for a binding's documents (must be a closed schema).
   void sourced_schema(std::uint32_t binding, const nlohmann::json& schema);
 
+  /// Optional signals that a binding's backfill begins or is complete (`backfillBegin`,
+  /// `backfillComplete`), which downstream tasks may use, e.g. to truncate what the binding
+  /// wrote before. The runtime requires a backfill signal to stand alone in its checkpoint, so
+  /// each call writes the signal followed by a checkpoint of its own with `state_json`
+  /// (default: an empty merge patch, i.e. state unchanged). Call it when no document or
+  /// sourced schema is pending (right after checkpoint(), or before any output). Only the
+  /// shard whose range begins at keyBegin 0 may send these signals. Throws flow::Error, and
+  /// writes nothing, for a pending document or schema, another shard, a binding out of range,
+  /// or a state that is not a compact JSON object.
+  ///
+  /// Example:
+  ///   out.backfill_begin(0);                             // its own checkpoint
+  ///   for (const auto& row : rows) out.captured(0, row);  // the backfill's documents
+  ///   out.checkpoint(R"({"t0":{"cursor":42}})");         // commits them
+  ///   out.backfill_complete(0, R"({"t0":{"backfilled":true}})");
+  void backfill_begin(std::uint32_t binding,
+                      std::string_view state_json = "{}",
+                      bool merge_patch = true);
+  void backfill_complete(std::uint32_t binding,
+                         std::string_view state_json = "{}",
+                         bool merge_patch = true);
+
   /// True once the session should end: stdin closed, SIGTERM/SIGINT, or a protocol error on
   /// the acknowledgement reader. pull() should checkpoint what it has and return.
   [[nodiscard]] bool stopping() const noexcept;
@@ -205,9 +227,14 @@ class Output {
                             std::initializer_list<std::string_view> pieces,
                             std::size_t size);
   void checkpoint_json(const nlohmann::json& state, bool merge_patch);
+  void backfill_signal(const char* kind,
+                       std::uint32_t binding,
+                       std::string_view state_json,
+                       bool merge_patch);
 
   Session& session_;
   std::size_t docs_since_checkpoint_ = 0;
+  bool schema_since_checkpoint_ = false;  ///< a sourced schema awaits the next checkpoint
   std::uint64_t checkpoints_ = 0;
   std::string scratch_;
   std::string header_;

@@ -156,6 +156,7 @@ void Output::checkpoint(std::string_view state_json, bool merge_patch) {
     }
     session_.out().flush();
     docs_since_checkpoint_ = 0;
+    schema_since_checkpoint_ = false;
     ++checkpoints_;
     return;
   }
@@ -167,6 +168,7 @@ void Output::checkpoint(std::string_view state_json, bool merge_patch) {
   session_.sink().commit();
   session_.out().flush();
   docs_since_checkpoint_ = 0;
+  schema_since_checkpoint_ = false;
   ++checkpoints_;
 }
 
@@ -190,6 +192,46 @@ void Output::sourced_schema(std::uint32_t binding, const nlohmann::json& schema)
   buffer.append("}}\n");
   session_.sink().commit();
   session_.out().flush();
+  schema_since_checkpoint_ = true;
+}
+
+void Output::backfill_begin(std::uint32_t binding, std::string_view state_json, bool merge_patch) {
+  backfill_signal("backfillBegin", binding, state_json, merge_patch);
+}
+
+void Output::backfill_complete(std::uint32_t binding,
+                               std::string_view state_json,
+                               bool merge_patch) {
+  backfill_signal("backfillComplete", binding, state_json, merge_patch);
+}
+
+void Output::backfill_signal(const char* kind,
+                             std::uint32_t binding,
+                             std::string_view state_json,
+                             bool merge_patch) {
+  // Every check comes before any output: the runtime fails the session on a backfill signal
+  // that shares its checkpoint (estuary/flow capture.proto, Response.BackfillBegin).
+  check_binding(binding);
+  if (session_.key_begin() != 0) {
+    throw Error(std::string(kind) + ": only the shard whose range begins at keyBegin 0 may " +
+                "send backfill signals (this shard's keyBegin is " +
+                std::to_string(session_.key_begin()) + ")");
+  }
+  if (docs_since_checkpoint_ != 0 || schema_since_checkpoint_) {
+    throw Error(std::string(kind) +
+                " must stand alone in its checkpoint (pending since the last checkpoint: " +
+                (docs_since_checkpoint_ != 0
+                     ? std::to_string(docs_since_checkpoint_) + " captured document(s)"
+                     : std::string("a sourced schema")) +
+                "); call checkpoint() first");
+  }
+  require_compact_object(state_json, "checkpoint state");
+  auto& buffer = session_.sink().json();
+  buffer.append(R"({")").append(kind).append(R"(":{"binding":)");
+  append_uint(buffer, binding);
+  buffer.append("}}\n");
+  session_.sink().commit();
+  checkpoint(state_json, merge_patch);
 }
 
 bool Output::stopping() const noexcept {

@@ -151,6 +151,7 @@ int Session::serve() {
 
 void Session::run_pull(const Open& open) {
   binding_count_ = open.capture.bindings.size();
+  key_begin_ = open.range.key_begin;
   const bool explicit_acks = connector_.explicit_acknowledgements(open);
   // `opened` must be the first response of the session; the SDK sends it so no author can
   // forget to.

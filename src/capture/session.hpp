@@ -30,6 +30,8 @@ class Session {
   flow::detail::ResponseSink& sink() noexcept { return sink_; }
   [[nodiscard]] Codec codec() const noexcept { return sink_.codec(); }
   [[nodiscard]] std::size_t binding_count() const noexcept { return binding_count_; }
+  /// The opened range's keyBegin: only the shard at 0 may send backfill signals.
+  [[nodiscard]] std::uint32_t key_begin() const noexcept { return key_begin_; }
   [[nodiscard]] bool stopping() const noexcept;
 
  private:
@@ -46,6 +48,7 @@ class Session {
   flow::detail::ResponseSink sink_;
   flow::detail::RequestParser parser_;
   std::size_t binding_count_ = 0;
+  std::uint32_t key_begin_ = 0;
   std::atomic<bool> stop_{false};       // stdin closed, or the reader failed
   std::atomic<bool> pull_done_{false};  // tells the reader thread to finish
   std::mutex reader_error_mutex_;

@@ -76,11 +76,18 @@ void TestConnector::pull(const capture::Open& request, capture::Output& out) {
   if (config.value("sourced", false)) {
     out.sourced_schema(binding, {{"type", "object"}, {"additionalProperties", false}});
   }
+  if (config.contains("backfill_begin")) {
+    out.backfill_begin(config["backfill_begin"].get<std::uint32_t>());
+  }
   for (unsigned i = 1; i <= docs; ++i) {
     out.captured(binding, R"({"id":)" + std::to_string(i) + "}");
     if (i % every == 0) {
       out.checkpoint(nlohmann::json{{"cursor", i}});
     }
+  }
+  if (config.contains("backfill_complete")) {
+    out.backfill_complete(config["backfill_complete"].get<std::uint32_t>(),
+                          R"({"backfilled":true})");
   }
   if (explicit_acknowledgements(request)) {
     while (acknowledged_ < out.checkpoints() && !out.wait_for_stop(std::chrono::milliseconds(5))) {

@@ -15,7 +15,9 @@ namespace flow::testing {
 /// last checkpoint), binding (binding index to write to), fail (throw this message),
 /// echo_collections (bool: validate, apply and pull report each binding's collection, to show
 /// what the SDK resolved: validate answers the resource path [name, key...], apply describes
-/// the names, pull captures one {"collection","key"} document per binding and checkpoints).
+/// the names, pull captures one {"collection","key"} document per binding and checkpoints),
+/// backfill_begin (binding: signal it after the sourced schema, before the documents),
+/// backfill_complete (binding: signal it after the documents, with state {"backfilled":true}).
 class TestConnector final : public capture::Connector {
  public:
   capture::Spec spec(const capture::SpecRequest& request) override;
