@@ -66,6 +66,19 @@ CaptureSessionResult CaptureSession::run(const CaptureDef& capture,
   bool explicit_acks = false;
   bool ended_by_us = false;
   std::uint64_t pending_docs = 0;
+  // Since the last checkpoint: a sourcedSchema, and the backfill signal ("" = none), which the
+  // runtime requires to stand alone in its checkpoint (estuary/flow capture.proto).
+  bool pending_schema = false;
+  std::string pending_backfill;
+  auto check_not_after_backfill = [&](const flow::Line& current, std::string_view kind) {
+    if (!pending_backfill.empty()) {
+      conformance.violation(rule::kBackfillAlone, current.number,
+                            std::string(kind) + " follows `" + pending_backfill +
+                                "` before a checkpoint; a backfill signal must stand alone "
+                                "in its checkpoint",
+                            current.text);
+    }
+  };
   std::size_t last_line = 0;
   auto last_flush = std::chrono::steady_clock::now();
   CapturedScanner::Captured captured;
@@ -73,6 +86,7 @@ CaptureSessionResult CaptureSession::run(const CaptureDef& capture,
   // A decoded `captured` message: range, key and schema checks, then staged for its checkpoint.
   auto on_captured = [&](const flow::Line& current) {
     const auto* line = &current;
+    check_not_after_backfill(current, "captured");
     if (captured.binding >= prefixes_.size()) {
       conformance.violation(rule::kBindingRange, line->number,
                             "captured.binding " + std::to_string(captured.binding) +
@@ -184,6 +198,8 @@ CaptureSessionResult CaptureSession::run(const CaptureDef& capture,
       printer.commit();
       result.documents += pending_docs;
       pending_docs = 0;
+      pending_schema = false;
+      pending_backfill.clear();
       ++result.checkpoints;
       progress_.checkpoint();
       auto now = std::chrono::steady_clock::now();
@@ -212,8 +228,21 @@ CaptureSessionResult CaptureSession::run(const CaptureDef& capture,
       if (response->kind == "sourcedSchema") {
         check_fields(response->body, {"binding", "documentSchema"}, "sourcedSchema", *response,
                      conformance);
+        check_not_after_backfill(*line, "sourcedSchema");
+        pending_schema = true;
       } else {
         check_fields(response->body, {"binding"}, response->kind, *response, conformance);
+        if (pending_docs > 0 || pending_schema || !pending_backfill.empty()) {
+          conformance.violation(
+              rule::kBackfillAlone, line->number,
+              response->kind + " must stand alone in its checkpoint, but " +
+                  (pending_docs > 0 ? std::to_string(pending_docs) + " captured document(s)"
+                   : pending_schema ? std::string("a sourcedSchema")
+                                    : "a " + pending_backfill) +
+                  " came before it since the last checkpoint",
+              line->text);
+        }
+        pending_backfill = response->kind;
       }
       const auto* binding = find_field(response->body, "binding");
       std::uint64_t index =

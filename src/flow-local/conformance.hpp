@@ -31,6 +31,7 @@ inline constexpr std::string_view kOpenedFirst = "opened-first";
 inline constexpr std::string_view kCheckpointState = "checkpoint-state";
 inline constexpr std::string_view kBindingRange = "binding-range";
 inline constexpr std::string_view kUncommittedDocuments = "uncommitted-documents";
+inline constexpr std::string_view kBackfillAlone = "backfill-alone";
 inline constexpr std::string_view kValidatedBindings = "validated-bindings";
 inline constexpr std::string_view kDiscoveredBindings = "discovered-bindings";
 inline constexpr std::string_view kDocumentSchema = "document-schema";

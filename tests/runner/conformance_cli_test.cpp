@@ -90,6 +90,13 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"binding_out_of_range", kPreview, "binding-range",
              "captured.binding 7 is out of range: the capture has 1 binding(s)",
              R"({"captured":{"binding":7,)", 1, "message 3"},
+        Case{"backfill_not_alone", kPreview, "backfill-alone",
+             "backfillBegin must stand alone in its checkpoint, but 1 captured document(s) came "
+             "before it since the last checkpoint",
+             R"({"backfillBegin":{"binding":0}})", 1, "message 4"},
+        Case{"backfill_then_captured", kPreview, "backfill-alone",
+             "captured follows `backfillComplete` before a checkpoint",
+             R"({"captured":{"binding":0,)", 1, "message 4"},
         Case{"documents_without_checkpoint", kPreview, "uncommitted-documents",
              "2 document(s) were not followed by a checkpoint", "", 1, "message 6"},
         Case{"validated_wrong_count", kPreview, "validated-bindings",
@@ -170,6 +177,25 @@ TEST(ValidSpellings, WhitespaceFieldOrderAndProtoNamesAreAccepted) {
   EXPECT_EQ(run.exit_code, 0) << run.stderr_text;
   EXPECT_EQ(run.stdout_text,
             "[\"test/a\",{\"id\": 1, \"name\": \"one\"}]\n[\"test/a\",{\"id\": 2}]\n");
+}
+
+TEST(BackfillSignals, AreAcceptedByPreviewAndPrintedByRawCapture) {
+  ScratchDir dir;
+  const auto yaml = broken_connector_catalog(dir, "backfill_signals");
+  // preview shows documents only, as flowctl does.
+  auto preview = run_flow_local({"preview", "--source", yaml});
+  EXPECT_EQ(preview.exit_code, 0) << preview.stderr_text;
+  EXPECT_EQ(preview.stdout_text,
+            "[\"test/a\",{\"id\":1,\"name\":\"one\"}]\n"
+            "[\"test/a\",{\"id\":2,\"name\":\"two\"}]\n");
+  // raw capture shows every message as it arrives.
+  auto raw = run_flow_local({"raw", "capture", "--source", yaml, "--print-checkpoint"});
+  EXPECT_EQ(raw.exit_code, 0) << raw.stderr_text;
+  EXPECT_THAT(raw.stdout_text, HasSubstr("{\"backfillBegin\":{\"binding\":0}}\n"
+                                         "{\"checkpoint\":{\"state\":{\"updated\":{},"));
+  EXPECT_THAT(raw.stdout_text, HasSubstr("{\"backfillComplete\":{\"binding\":0}}\n"
+                                         "{\"checkpoint\":{\"state\":{\"updated\":{"
+                                         "\"backfilled\":true}"));
 }
 
 TEST(ConnectorFailures, CrashReportsExitStatusAndLastLog) {

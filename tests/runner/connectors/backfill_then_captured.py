@@ -1,0 +1,13 @@
+# SPDX-License-Identifier: Apache-2.0
+# Violates `backfill-alone`: a document follows its backfillComplete before the checkpoint.
+import fake_capture
+
+
+def on_open(_):
+    fake_capture.emit({"opened": {}})
+    fake_capture.emit({"backfillComplete": {"binding": 0}})
+    fake_capture.captured(0, {"id": 1, "name": "one"})
+    fake_capture.checkpoint()
+
+
+fake_capture.serve(on_open=on_open)
