@@ -2,6 +2,7 @@
 #include "core/request_decoder.hpp"
 
 #include <array>
+#include <cstdint>
 #include <flow/error.hpp>
 #include <flow/json_util.hpp>
 #include <string>
@@ -30,13 +31,40 @@ namespace {
 
 }  // namespace
 
+namespace {
+/// The document the current thread decodes (DocumentScope); empty when none is named.
+thread_local std::string_view current_document;
+}  // namespace
+
+DocumentScope::DocumentScope(std::string_view text) noexcept : previous_(current_document) {
+  current_document = text;
+}
+
+DocumentScope::~DocumentScope() {
+  current_document = previous_;
+}
+
 std::string token_excerpt(od::value& value) {
+  constexpr std::size_t kMax = 40;
+  // After some malformed input simdjson hands out a value positioned past the last token:
+  // raw_json_token() then starts at the end of the document with a garbage length (a fuzz
+  // finding: reading it ran gigabytes past the line). So trust neither: cut the token to
+  // the current document, and never read more than kMax + 1 bytes of it.
   std::string_view token = value.raw_json_token();
+  if (!current_document.empty()) {
+    const auto begin = reinterpret_cast<std::uintptr_t>(current_document.data());
+    const auto end = begin + current_document.size();
+    const auto start = reinterpret_cast<std::uintptr_t>(token.data());
+    if (start < begin || start >= end) {
+      return "the end of the input";
+    }
+    token = token.substr(0, end - start);
+  }
+  token = token.substr(0, kMax + 1);
   while (!token.empty() && (token.back() == ' ' || token.back() == '\n' || token.back() == '\r' ||
                             token.back() == '\t')) {
     token.remove_suffix(1);
   }
-  constexpr std::size_t kMax = 40;
   return "`" + std::string(token.substr(0, kMax)) + (token.size() > kMax ? "…`" : "`");
 }
 
@@ -276,6 +304,7 @@ void RequestParser::parse(const Line& line,
                           const std::function<void(std::string_view kind, od::value body)>& fn) {
   const std::string truncated =
       line.terminated ? "" : " (the final line ended without a newline: truncated?)";
+  const DocumentScope scope(line.text);
   od::document doc;
   if (auto error = parser_.iterate(line.text.data(), line.text.size(), line.capacity).get(doc);
       error != simdjson::SUCCESS) {

@@ -35,8 +35,32 @@ inline bool key_is(std::string_view key, std::string_view json_name, std::string
   return key == json_name || key == proto_name;
 }
 
-/// The value's first token, quoted and cut to 40 characters, for error messages.
+/// The value's first token, quoted and cut to 40 characters, for error messages; "the end
+/// of the input" for a value simdjson has placed past the document's last token (it does
+/// after some malformed input). Stays inside the current DocumentScope and never reads more
+/// than 41 bytes, which the padding simdjson requires after every document covers.
 std::string token_excerpt(od::value& value);
+
+/// Names `text` as the JSON document this thread is decoding while the scope lives, so
+/// token_excerpt() quotes only what lies inside it. RequestParser::parse opens one; code that
+/// iterates a document of its own and decodes it with these helpers opens one too.
+///
+/// Example:
+///   const simdjson::padded_string text(raw);
+///   DocumentScope scope(text);
+///   od::document doc = parser.iterate(text);
+class DocumentScope {
+ public:
+  explicit DocumentScope(std::string_view text) noexcept;
+  ~DocumentScope();
+  DocumentScope(const DocumentScope&) = delete;
+  DocumentScope& operator=(const DocumentScope&) = delete;
+  DocumentScope(DocumentScope&&) = delete;
+  DocumentScope& operator=(DocumentScope&&) = delete;
+
+ private:
+  std::string_view previous_;
+};
 /// The value as an object; throws DecodeError quoting what was found instead.
 od::object get_object(od::value value, std::string_view field);
 

@@ -34,6 +34,7 @@ struct CollectionWithDerivation {
 
 CollectionWithDerivation decode_collection_with_derivation(od::value value) {
   const simdjson::padded_string text(get_raw(value, "collection"));
+  const flow::detail::DocumentScope scope(text);
   CollectionWithDerivation result;
   od::parser parser;
   {

@@ -10,6 +10,7 @@
 #include <flow/error.hpp>
 #include <flow/line_reader.hpp>
 #include <flow/log.hpp>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 
@@ -40,9 +41,19 @@ void decode(std::string_view key, od::value body, const flow::Line& line) {
   }
   switch (*kind) {
     case d::RequestKind::kRead: {
-      const auto read = d::decode_read(body);
-      if (!inside(read.doc, line, true) || !inside(read.shuffle_key, line, false)) {
+      static d::ShuffleKeyScratch scratch;
+      const auto read = d::decode_read(body, scratch);
+      // The shuffle key is a view into the line, or (a packed-only key) the decoded array in
+      // the scratch buffer, which must then be valid JSON.
+      const bool key_decoded = !read.shuffle_key.empty() &&
+                               read.shuffle_key.data() == scratch.json.data() &&
+                               read.shuffle_key.size() == scratch.json.size();
+      if (!inside(read.doc, line, true) ||
+          (!key_decoded && !inside(read.shuffle_key, line, false))) {
         flow::fuzz::invariant_failed("Read views escape the line or its padding");
+      }
+      if (key_decoded && !nlohmann::json::accept(read.shuffle_key)) {
+        flow::fuzz::invariant_failed("a packed shuffle key decoded to invalid JSON");
       }
       volatile std::size_t sum = 0;
       for (char c : read.doc) {

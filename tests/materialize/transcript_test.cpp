@@ -387,6 +387,27 @@ TEST(MaterializeTranscript, AMalformedLineChangesNothing) {
   EXPECT_EQ(std::count(trailing.log.begin(), trailing.log.end(), "flush"), 0);
 }
 
+TEST(MaterializeTranscript, AMalformedOpenQuotesNoBytesBeyondTheLine) {
+  // Fuzz finding (materialize_session, tests/fuzz/regressions): in this malformed open,
+  // read as the fuzzer reads it (512-byte blocks), simdjson hands out a binding that lies
+  // past the line's last token, with a garbage token length; quoting it in the error read
+  // gigabytes past the line (SEGV). Now it is one protocol error naming the line. No
+  // protobuf form: it runs as JSON in both runs.
+  MemoryMaterialization c;
+  // The reproducer's bytes exactly: the second line has no final newline.
+  const std::string input =
+      std::string(R"({"spec":{"delnpe":"IMAGE","values":{}}})") + "\n" +
+      R"({"open":{"materialization":{"":},"bindings":[{"et":"":[so1111B11[1,2]}]})";
+  try {
+    serve_transcript(c, input, {.buffers = {.read_block = 512, .flush_threshold = 4096}});
+    FAIL() << "expected a ProtocolError";
+  } catch (const flow::ProtocolError& e) {
+    const std::string message = e.what();
+    EXPECT_EQ(message.rfind("stdin line 2: malformed", 0), 0u) << message;
+    EXPECT_NE(message.find("the end of the input"), std::string::npos) << message;
+  }
+}
+
 TEST(MaterializeTranscript, SinkMisuseDuringStoresIsRejected) {
   // The connector kept the Loaded sink from a load and calls it during a store.
   expect_protocol_error(kAckd + lines({R"({"load":{"key":[1]}})", R"({"flush":{}})",
