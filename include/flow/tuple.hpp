@@ -110,7 +110,7 @@ std::string pack_json(const std::vector<nlohmann::json>& values);
 // ---- Decoding ---------------------------------------------------------------------------
 
 /// Decodes a packed tuple into elements. Throws TupleError for unknown codes, truncation,
-/// or integers whose magnitude exceeds 64 bits.
+/// integers whose magnitude exceeds 64 bits, or a string element that is not valid UTF-8.
 std::vector<Element> unpack(std::string_view packed);
 
 /// Appends the JSON text of every element of `packed` as one JSON array, e.g. `[1,"a",{"b":2}]`.
@@ -122,8 +122,8 @@ std::size_t append_json_array(std::string& out, std::string_view packed);
 /// null/true/false; integers in decimal; doubles in shortest round-trip form (non-finite
 /// values as the strings "NaN", "Infinity", "-Infinity", which JSON cannot express);
 /// strings escaped; a nested tuple as an array; a UUID as its canonical 8-4-4-4-12 string;
-/// bytes that start with '{' or '[' (how Flow carries objects and arrays) spliced verbatim,
-/// any other bytes as a base64 string.
+/// bytes that hold one complete JSON object or array (how Flow carries them) spliced
+/// verbatim, any other bytes as a base64 string. The output is always valid JSON.
 void append_element_json(std::string& out, const Element& element);
 /// append_element_json into a new string.
 std::string element_json(const Element& element);

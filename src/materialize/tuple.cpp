@@ -8,6 +8,7 @@
 #include <flow/json_writer.hpp>
 #include <flow/tuple.hpp>
 #include <limits>
+#include <simdjson.h>
 
 #include "core/base64.hpp"
 
@@ -156,9 +157,11 @@ class Cursor {
   }
 
   // Calls segment(view) for each run of bytes between escaped NULs of a bytes/string
-  // element, and nul() for each escaped NUL; consumes the terminator.
+  // element, and nul() for each escaped NUL; consumes the terminator. A string element
+  // (`utf8`) must be valid UTF-8: a multi-byte sequence never holds a NUL, so each run is
+  // checked on its own.
   template <class Segment, class Nul>
-  void take_escaped(Segment&& segment, Nul&& nul) {
+  void take_escaped(Segment&& segment, Nul&& nul, bool utf8 = false) {
     const std::size_t start = pos_;
     for (;;) {
       const void* found = std::memchr(bytes_.data() + pos_, 0, bytes_.size() - pos_);
@@ -166,6 +169,9 @@ class Cursor {
         throw TupleError(start, "unterminated bytes or string element");
       }
       const auto at = static_cast<std::size_t>(static_cast<const char*>(found) - bytes_.data());
+      if (utf8 && !simdjson::validate_utf8(bytes_.data() + pos_, at - pos_)) {
+        throw TupleError(start - 1, "string element is not valid UTF-8");
+      }
       segment(bytes_.substr(pos_, at - pos_));
       if (at + 1 < bytes_.size() && static_cast<std::uint8_t>(bytes_[at + 1]) == code::kEscape) {
         nul();
@@ -270,7 +276,7 @@ void read_element(Cursor& cursor, Element& element, std::size_t depth) {
     element.kind = type == code::kBytes ? Kind::bytes : Kind::string;
     element.text.clear();
     cursor.take_escaped([&](std::string_view s) { element.text.append(s); },
-                        [&] { element.text.push_back('\0'); });
+                        [&] { element.text.push_back('\0'); }, type == code::kString);
     return;
   }
   if (type == code::kNested) {
@@ -359,8 +365,15 @@ void append_uuid_json(std::string& out, const std::uint8_t* bytes) {
   out.push_back('"');
 }
 
+// Whether `bytes` is how Flow packs an object or array: one complete JSON container (valid
+// UTF-8, nothing after it). Anything else is not spliced, so the JSON we emit stays valid.
 bool holds_json_container(std::string_view bytes) {
-  return !bytes.empty() && (bytes.front() == '{' || bytes.front() == '[');
+  if (bytes.empty() || (bytes.front() != '{' && bytes.front() != '[')) {
+    return false;
+  }
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::element ignored;
+  return parser.parse(bytes.data(), bytes.size(), true).get(ignored) == simdjson::SUCCESS;
 }
 
 void append_bytes_json(std::string& out, std::string_view bytes) {
@@ -387,7 +400,7 @@ void stream_element_json(std::string& out, Cursor& cursor, std::size_t depth) {
     case code::kString:
       out.push_back('"');
       cursor.take_escaped([&](std::string_view s) { JsonWriter::append_escaped(out, s); },
-                          [&] { out.append("\\u0000"); });
+                          [&] { out.append("\\u0000"); }, true);
       out.push_back('"');
       return;
     case code::kBytes: {

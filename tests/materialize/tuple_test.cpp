@@ -276,6 +276,23 @@ TEST(TupleCodec, MalformedInputIsRejectedWithOffset) {
   expect_error(bytes({0x21, 0x00}), 1, "truncated");
   expect_error(bytes({0x30, 0x01}), 1, "truncated");
   expect_error(bytes({0x05, 0x15, 0x01}), 3, "truncated");
+  // A string element is UTF-8 (type 0x02); a lone continuation byte is not, and splicing it
+  // would make the JSON form invalid. The offset is the element's type code.
+  expect_error(bytes({0x15, 0x01, 0x02, 'a', 0x9e, 0x00}), 2, "not valid UTF-8");
+  // A truncated two-byte sequence before an escaped NUL.
+  expect_error(bytes({0x02, 0xc3, 0x00, 0xff, 0xa9, 0x00}), 0, "not valid UTF-8");
+}
+
+TEST(TupleCodec, BytesThatAreNotOneJsonContainerBecomeBase64) {
+  // Bytes that start like an object or array but are not one complete JSON value are not
+  // spliced, so the JSON array stays valid: "{a" = 7b 61 → "e2E=", "[1]x" → "WzFdeA==".
+  EXPECT_EQ(json_of(bytes({0x01, '{', 'a', 0x00})), R"(["e2E="])");
+  EXPECT_EQ(json_of(bytes({0x01, '[', '1', ']', 'x', 0x00})), R"(["WzFdeA=="])");
+  // Invalid UTF-8 inside the JSON text: "[\"\x9e\"]" = 5b 22 9e 22 5d → "WyKeIl0=".
+  EXPECT_EQ(json_of(bytes({0x01, '[', '"', 0x9e, '"', ']', 0x00})), R"(["WyKeIl0="])");
+  // The same through element_json.
+  EXPECT_EQ(flow::tuple::element_json(Element::bytes("{a")), R"("e2E=")");
+  EXPECT_EQ(flow::tuple::element_json(Element::bytes(R"({"a":[]})")), R"({"a":[]})");
 }
 
 TEST(TupleCodec, JsonValuesPackAsFlowDoes) {
