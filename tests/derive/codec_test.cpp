@@ -7,6 +7,7 @@
 #include <flow/error.hpp>
 #include <string>
 
+#include "../common/ondemand_value.hpp"
 #include "derive/request_decode.hpp"
 #include "derive/response_encode.hpp"
 
@@ -14,15 +15,7 @@ namespace {
 
 namespace derive = flow::derive;
 namespace od = simdjson::ondemand;
-
-/// Parses `json` and hands its root value to `fn` (the document stays alive during the call).
-template <class Fn>
-void with_value(const std::string& json, Fn&& fn) {
-  const simdjson::padded_string text(json);
-  od::parser parser;
-  od::document doc = parser.iterate(text);
-  fn(doc.get_value().value());
-}
+using flow::test::with_value;
 
 TEST(DeriveCodec, OpenDecodesDerivationWithSnakeCaseNamesAndLinkedCollections) {
   derive::Open open;

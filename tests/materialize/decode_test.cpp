@@ -8,21 +8,14 @@
 
 #include <string>
 
+#include "../common/ondemand_value.hpp"
 #include "materialize/codec.hpp"
 
 namespace {
 
 namespace m = flow::materialize;
 namespace od = simdjson::ondemand;
-
-/// Parses `json` and hands its root value to `fn` (the document stays alive during the call).
-template <class Fn>
-void with_value(const std::string& json, Fn&& fn) {
-  const simdjson::padded_string text(json);
-  od::parser parser;
-  od::document doc = parser.iterate(text);
-  fn(doc.get_value().value());
-}
+using flow::test::with_value;
 
 /// The DecodeError message `fn(value of json)` throws, or "" if it does not throw.
 template <class Fn>
