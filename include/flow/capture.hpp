@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <flow/codec.hpp>
 #include <flow/error.hpp>
+#include <flow/io_buffer_sizes.hpp>
 #include <flow/json_util.hpp>
 #include <flow/protocol/common.hpp>
 #include <initializer_list>
@@ -274,11 +275,24 @@ class Connector {
 std::vector<std::string> resource_path(const nlohmann::json& resource_config,
                                        const std::vector<std::string>& pointers);
 
+/// How serve() runs, as for the materialize and derive kinds.
+///
+/// Example:
+///   flow::capture::serve(connector, in_fd, out_fd, {.codec = flow::Codec::protobuf});
+struct ServeOptions {
+  /// The wire format (both directions); run() takes it from FLOW_RUNTIME_CODEC.
+  Codec codec = Codec::json;
+  /// Read block and flush threshold; the defaults suit production. Captured documents are
+  /// also flushed at every checkpoint, whatever the threshold.
+  IoBufferSizes buffers{};
+};
+
 /// Serves one protocol stream: requests from `in_fd`, responses to `out_fd`, until EOF or
 /// the end of a pull. Returns 0; throws flow::Error (or what the connector throws) on failure.
-/// Pure of process state, so tests drive it on pipes. `codec` is the wire format (both
-/// directions); run() takes it from FLOW_RUNTIME_CODEC.
-int serve(Connector& connector, int in_fd, int out_fd, Codec codec = Codec::json);
+/// Pure of process state, so tests drive it on pipes.
+int serve(Connector& connector, int in_fd, int out_fd, const ServeOptions& options = {});
+/// serve() with default buffers and `codec`.
+int serve(Connector& connector, int in_fd, int out_fd, Codec codec);
 
 /// The process wrapper: sets up logging from LOG_LEVEL, SIGTERM/SIGINT handling and
 /// SIGPIPE, runs serve() on stdin/stdout with the codec FLOW_RUNTIME_CODEC names, and turns any

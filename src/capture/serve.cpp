@@ -79,11 +79,11 @@ void Connector::acknowledge(std::uint32_t /*checkpoints*/) {}
 
 // ---- Session -----------------------------------------------------------------------------
 
-Session::Session(Connector& connector, int in_fd, int out_fd, Codec codec)
+Session::Session(Connector& connector, int in_fd, int out_fd, const ServeOptions& options)
     : connector_(connector),
-      source_(in_fd, codec, request_message_),
-      out_(out_fd),
-      sink_(out_, codec, response_message_) {}
+      source_(in_fd, options.codec, request_message_, 0, 0, options.buffers.read_block),
+      out_(out_fd, options.buffers.flush_threshold),
+      sink_(out_, options.codec, response_message_) {}
 
 bool Session::stopping() const noexcept {
   return stop_.load(std::memory_order_relaxed) || flow::detail::stop_requested();
@@ -227,9 +227,13 @@ void Session::read_during_pull(bool explicit_acknowledgements) {
   }
 }
 
-int serve(Connector& connector, int in_fd, int out_fd, Codec codec) {
-  Session session(connector, in_fd, out_fd, codec);
+int serve(Connector& connector, int in_fd, int out_fd, const ServeOptions& options) {
+  Session session(connector, in_fd, out_fd, options);
   return session.serve();
+}
+
+int serve(Connector& connector, int in_fd, int out_fd, Codec codec) {
+  return serve(connector, in_fd, out_fd, ServeOptions{.codec = codec});
 }
 
 }  // namespace flow::capture

@@ -22,7 +22,7 @@ namespace flow::capture {
 /// stdin reader for acknowledgements and EOF while pull() runs.
 class Session {
  public:
-  Session(Connector& connector, int in_fd, int out_fd, Codec codec);
+  Session(Connector& connector, int in_fd, int out_fd, const ServeOptions& options);
   int serve();
 
   // For Output:

@@ -103,7 +103,7 @@ void TestConnector::pull(const capture::Open& request, capture::Output& out) {
 
 ServeResult serve_input(capture::Connector& connector,
                         const std::string& input,
-                        Codec codec,
+                        const capture::ServeOptions& options,
                         std::optional<bool> session_input) {
   // Like the runtime, keep stdin open for the whole of a session (an input with an open) and
   // close it only when serve() returns; unary inputs end with EOF after the last request.
@@ -128,7 +128,7 @@ ServeResult serve_input(capture::Connector& connector,
   std::FILE* out = std::tmpfile();
   ServeResult result;
   try {
-    result.exit_code = capture::serve(connector, in_fds[0], fileno(out), codec);
+    result.exit_code = capture::serve(connector, in_fds[0], fileno(out), options);
   } catch (const std::exception& e) {
     result.error = e.what();
     result.exit_code = 1;

@@ -44,7 +44,7 @@ struct ServeResult {
 /// (as the runtime does once it sent an open); by default it is detected from a JSON input.
 ServeResult serve_input(capture::Connector& connector,
                         const std::string& input,
-                        Codec codec = Codec::json,
+                        const capture::ServeOptions& options = {},
                         std::optional<bool> session = std::nullopt);
 
 }  // namespace flow::testing
