@@ -107,6 +107,9 @@ struct Open {
   std::string version{};
   RangeSpec range{};
   nlohmann::json state = nlohmann::json::object();  ///< reduced connector state; `{}` at first
+  /// The as-published (still encrypted) config, for restating in configUpdate events
+  /// (flow::log::config_update); null when the runtime did not send it.
+  nlohmann::json sealed_config{};
 };
 
 /// A key to look up. All views are valid only during the load() call.

@@ -194,6 +194,8 @@ Open decode_open(od::value value) {
       request.range = flow::detail::decode_range(v);
     } else if (key_is(key, "state", "state_json")) {
       request.state = object_or_empty(get_json(v, key));
+    } else if (key_is(key, "sealedConfig", "sealed_config_json")) {
+      request.sealed_config = get_json(v, key);
     }
   });
   return request;

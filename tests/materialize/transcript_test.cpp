@@ -29,6 +29,7 @@ class MemoryMaterialization final : public m::Connector {
   std::vector<std::map<std::string, std::string>> tables;
   std::vector<std::string> log;  // one line per call, for asserting what the SDK passed
   std::vector<std::string> opened_collections;  // "<name> key <first key>" per opened binding
+  nlohmann::json opened_sealed_config;          // Open::sealed_config, as open() got it
   bool misuse_sink_in_store = false;
   m::Loaded* saved_sink = nullptr;
 
@@ -55,6 +56,7 @@ class MemoryMaterialization final : public m::Connector {
   m::Opened open(const m::Open& request) override {
     tables.resize(request.materialization.bindings.size());
     log.push_back("open " + request.materialization.name);
+    opened_sealed_config = request.sealed_config;
     for (const auto& b : request.materialization.bindings) {
       opened_collections.push_back(b.collection.name + " key " + b.collection.key.at(0));
     }
@@ -214,6 +216,21 @@ TEST(MaterializeTranscript, ApplyAndOpenResolveLinkedCollections) {
                         R"({"opened":{"runtimeCheckpoint":{"sources":{}}}})"})));
   EXPECT_EQ(c.opened_collections,
             (std::vector<std::string>{"acmeCo/orders key /oid", "acmeCo/events key /id"}));
+}
+
+// The as-published, still-encrypted config reaches open() (for restating in a configUpdate
+// event); a runtime that does not send it leaves it null.
+TEST(MaterializeTranscript, OpenPassesTheSealedConfig) {
+  const std::string sealed =
+      R"({"password_sops":"ENC[AES256_GCM,data:b3Blbg==,type:str]","sops":{"version":"3.7.3"}})";
+  MemoryMaterialization c;
+  serve_transcript(c, lines({R"({"open":{"materialization":)" + kSpecLinked +
+                             R"(,"version":"v1","sealedConfig":)" + sealed + "}}"}));
+  EXPECT_EQ(c.opened_sealed_config, nlohmann::json::parse(sealed));
+  MemoryMaterialization without;
+  serve_transcript(
+      without, lines({R"({"open":{"materialization":)" + kSpecLinked + R"(,"version":"v1"}})"}));
+  EXPECT_TRUE(without.opened_sealed_config.is_null());
 }
 
 TEST(MaterializeTranscript, LinkedCollectionIndexOutOfRangeNamesTheField) {
