@@ -89,6 +89,11 @@ struct Case {
   std::set<std::string> allowed;  // every event legal next
 };
 
+// How ctest and gtest name a case: its prefix, not its bytes.
+void PrintTo(const Case& c, std::ostream* out) {
+  *out << "after [" << c.prefix << "]";
+}
+
 class EveryOrdering : public testing::TestWithParam<Case> {};
 
 TEST_P(EveryOrdering, AcceptsExactlyTheLegalNextEvents) {
