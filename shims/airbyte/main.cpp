@@ -49,9 +49,9 @@ nlohmann::json read_json_file(const std::string& path) {
   return value;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+// The whole program; main() adds a last-resort catch for what escapes before logging is set
+// up (building the command line can throw).
+int run_shim(int argc, char** argv) {
   CLI::App app{
       "Runs an Airbyte source as an Estuary Flow capture connector.\n"
       "Usage: flow-airbyte-shim [options] -- <airbyte source command and args>"};
@@ -145,4 +145,17 @@ int main(int argc, char** argv) {
     flow::log::error(e.what(), {{"errorKind", "config"}});
     return 1;
   }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run_shim(argc, argv);
+  } catch (const std::exception& e) {
+    flow::log::error(e.what());
+  } catch (...) {
+    flow::log::error("unknown error");
+  }
+  return 1;
 }

@@ -10,7 +10,9 @@ bool json_depth_within(std::string_view text, std::size_t max_depth) {
 
 nlohmann::json parse_json(std::string_view text) {
   if (!json_depth_within(text)) {
-    return nlohmann::json(nlohmann::json::value_t::discarded);
+    // Parentheses, not braces: a braced value_t would be a one-element array.
+    nlohmann::json discarded(nlohmann::json::value_t::discarded);
+    return discarded;
   }
   return nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
 }

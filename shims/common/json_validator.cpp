@@ -30,7 +30,7 @@ bool valid_object_body(od::object object, std::size_t depth) {
 }
 
 bool valid_value(od::value value, std::size_t depth) {
-  od::json_type type;
+  od::json_type type{};
   if (value.type().get(type) != simdjson::SUCCESS) {
     return false;
   }

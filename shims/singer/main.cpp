@@ -44,9 +44,9 @@ nlohmann::json read_json_file(const std::string& path) {
   return value;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+// The whole program; main() adds a last-resort catch for what escapes before logging is set
+// up (building the command line can throw).
+int run_shim(int argc, char** argv) {
   CLI::App app{
       "Runs a Singer tap as an Estuary Flow capture connector.\n"
       "Usage: flow-singer-shim [options] -- <tap command and args>"};
@@ -118,4 +118,17 @@ int main(int argc, char** argv) {
     flow::log::error(e.what());
     return 1;
   }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run_shim(argc, argv);
+  } catch (const std::exception& e) {
+    flow::log::error(e.what());
+  } catch (...) {
+    flow::log::error("unknown error");
+  }
+  return 1;
 }

@@ -62,7 +62,7 @@ void encode_opened(std::string& out) {
 }
 
 void encode_published(std::string& out, std::string_view doc_json) {
-  out.append("{\"published\":{\"doc\":");
+  out.append(R"({"published":{"doc":)");
   out.append(doc_json);
   out.append("}}\n");
 }

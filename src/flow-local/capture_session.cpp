@@ -13,6 +13,7 @@ namespace {
 std::vector<std::vector<std::string>> key_pointers_of(
     const Catalog& catalog, const std::vector<const CaptureBinding*>& bindings) {
   std::vector<std::vector<std::string>> out;
+  out.reserve(bindings.size());
   for (const auto* binding : bindings) {
     out.push_back(catalog.collection(binding->target).key);
   }

@@ -70,7 +70,7 @@ std::string frame_error_detail(const flow::ProtocolError& e) {
 
 ConnectorProcess::ConnectorProcess(const LocalEndpoint& endpoint,
                                    Console& console,
-                                   std::string log_level)
+                                   const std::string& log_level)
     : console_(console),
       program_(std::filesystem::path(endpoint.command.front()).filename().string()),
       child_(spawn_connector(endpoint, log_level)),
@@ -88,7 +88,7 @@ ConnectorProcess::ConnectorProcess(const LocalEndpoint& endpoint,
   (void)::fcntl(child_.stdout_fd(), F_SETPIPE_SZ, 1 << 20);
   stderr_pump_ = std::thread([this] {
     try {
-      flow::LineReader reader(child_.stderr_fd(), 64 * 1024);
+      flow::LineReader reader(child_.stderr_fd(), std::size_t{64} * 1024);
       while (auto line = reader.next()) {
         if (!line->text.empty()) {
           console_.connector_line(line->text);

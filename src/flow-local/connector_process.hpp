@@ -56,7 +56,7 @@ class ConnectorProcess {
   /// Spawns the connector with `endpoint.env` plus LOG_LEVEL and LOG_FORMAT=json, in the
   /// flow.yaml's directory (FLOW_RUNTIME_CODEC is not set: the runtime does not tell a local
   /// connector its codec either). Throws ConnectorError when the command cannot be started.
-  ConnectorProcess(const LocalEndpoint& endpoint, Console& console, std::string log_level);
+  ConnectorProcess(const LocalEndpoint& endpoint, Console& console, const std::string& log_level);
   ConnectorProcess(const ConnectorProcess&) = delete;
   ConnectorProcess& operator=(const ConnectorProcess&) = delete;
   ConnectorProcess(ConnectorProcess&&) = delete;

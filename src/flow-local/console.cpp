@@ -35,9 +35,9 @@ std::string normalise_level(std::string_view level) {
 
 // Level of a line without one: error when it reads like a failure, else warn (as the runtime).
 std::string guess_level(std::string_view text) {
-  static const std::regex kError("error|failed|panic|timeout|unable|unrecogni[sz]ed",
-                                 std::regex::icase);
-  return std::regex_search(text.begin(), text.end(), kError) ? "error" : "warn";
+  static const std::regex failure_words("error|failed|panic|timeout|unable|unrecogni[sz]ed",
+                                        std::regex::icase);
+  return std::regex_search(text.begin(), text.end(), failure_words) ? "error" : "warn";
 }
 
 std::string_view colour_of(std::string_view level) {

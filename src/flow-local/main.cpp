@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 
 #include "flow-local/catalog.hpp"
@@ -49,9 +50,9 @@ std::vector<std::int64_t> sessions_flag(const std::string& text) {
   return out;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+// The whole program; main() only adds a last-resort catch for what escapes before the
+// console exists (building the command line can throw).
+int run_flow_local(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);  // a connector that exits early must not kill us
 
   CLI::App app{
@@ -197,6 +198,20 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     console.clear_progress();
     console.message(flow::log::Level::error, e.what());
+    return 1;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run_flow_local(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "flow-local: %s\n", e.what());
+    return 1;
+  } catch (...) {
+    std::fprintf(stderr, "flow-local: unknown error\n");
     return 1;
   }
 }

@@ -29,8 +29,8 @@ std::string Progress::format(std::uint64_t documents,
                              std::uint64_t bytes,
                              std::uint64_t checkpoints,
                              double seconds) {
-  static const char* const kCount[] = {"", "k", "M", "G"};
-  static const char* const kBytes[] = {" B", " KiB", " MiB", " GiB"};
+  static constexpr const char* kCount[] = {"", "k", "M", "G"};
+  static constexpr const char* kBytes[] = {" B", " KiB", " MiB", " GiB"};
   const double rate = seconds > 0 ? static_cast<double>(documents) / seconds : 0.0;
   const auto whole = static_cast<long long>(seconds);
   char clock[32];

@@ -84,7 +84,7 @@ std::optional<Response> parse_response(const flow::Line& line,
     return std::nullopt;
   }
   const auto first = parsed.begin();
-  const std::string key = first.key();
+  const std::string& key = first.key();
   const OrderedJson& body = first.value();
   for (auto kind : known_kinds) {
     if (spells(key, kind)) {
@@ -121,9 +121,12 @@ void check_fields(const OrderedJson& object,
                           std::string(where) + " must be a JSON object", response.text);
     return;
   }
-  for (const auto& [key, value] : object.items()) {
-    bool is_known = std::any_of(known.begin(), known.end(),
-                                [&](std::string_view name) { return spells(key, name); });
+  for (const auto& item : object.items()) {
+    // Named copies of the item, not a structured binding: clang 14 cannot capture a binding.
+    const std::string& key = item.key();
+    const OrderedJson& value = item.value();
+    const bool is_known = std::any_of(known.begin(), known.end(),
+                                      [&](std::string_view name) { return spells(key, name); });
     if (!is_known) {
       conformance.violation(rule::kUnknownField, response.line,
                             "unknown field `" + key + "` in " + std::string(where) +

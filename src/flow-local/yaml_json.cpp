@@ -21,10 +21,10 @@ Json plain_scalar(const std::string& text) {
   if (text == "false" || text == "False" || text == "FALSE") {
     return false;
   }
-  static const std::regex kInteger("[-+]?[0-9]+");
-  static const std::regex kFloat(
+  static const std::regex integer_pattern("[-+]?[0-9]+");
+  static const std::regex float_pattern(
       R"([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))");
-  if (std::regex_match(text, kInteger)) {
+  if (std::regex_match(text, integer_pattern)) {
     const char* begin = text.data() + (text[0] == '+' ? 1 : 0);
     const char* end = text.data() + text.size();
     if (text[0] == '-') {
@@ -39,7 +39,7 @@ Json plain_scalar(const std::string& text) {
       }
     }
   }
-  if (std::regex_match(text, kFloat)) {
+  if (std::regex_match(text, float_pattern)) {
     try {
       return std::stod(text);
     } catch (const std::exception&) {

@@ -39,6 +39,7 @@ ResourceConfig parse_resource_config(const nlohmann::json& rc) {
 
 std::vector<std::vector<std::string>> pointers_to_key(const std::vector<std::string>& pointers) {
   std::vector<std::vector<std::string>> key;
+  key.reserve(pointers.size());
   for (const auto& pointer : pointers) {
     key.push_back(detail::pointer_tokens(pointer));
   }

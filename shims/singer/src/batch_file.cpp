@@ -119,7 +119,7 @@ std::optional<Line> BatchFile::next() {
     auto* start = buffer_.data() + scan_;
     auto* found = static_cast<char*>(std::memchr(start, '\n', end_ - scan_));
     if (found != nullptr) {
-      std::size_t newline = static_cast<std::size_t>(found - buffer_.data());
+      const auto newline = static_cast<std::size_t>(found - buffer_.data());
       Line line;
       line.text = std::string_view(buffer_.data() + begin_, newline - begin_);
       line.capacity = buffer_.size() - begin_;

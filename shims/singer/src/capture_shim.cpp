@@ -256,7 +256,7 @@ void CaptureShim::pull(const flow::capture::Open& open, flow::capture::Output& o
   }
   const json tap_state = reader.tap_state();
   if (!tap_state.empty()) {
-    args.push_back("--state");
+    args.emplace_back("--state");
     args.push_back(dir.write_file("state.json", tap_state.dump()));
   }
   std::vector<std::string> argv = options_.argv;
