@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // Fuzzes the FDB tuple decoder (flow::tuple, materialize keyPacked/valuesPacked): the input
 // is a packed tuple. Both decoders must agree: unpack() and append_json_array() accept the
-// same inputs and count the same elements; every element renders with append_element_json,
-// and re-packing what unpack() returned decodes again. flow::tuple::TupleError is expected.
+// same inputs and count the same elements; the JSON array, and every element rendered with
+// append_element_json, is valid JSON; and re-packing what unpack() returned decodes again.
+// flow::tuple::TupleError is expected.
 
 #include <cstddef>
 #include <cstdint>
 #include <flow/tuple.hpp>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 
@@ -41,10 +43,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (count != elements.size()) {
     flow::fuzz::invariant_failed("append_json_array() counted a different number of elements");
   }
+  if (!nlohmann::json::accept(json)) {
+    flow::fuzz::invariant_failed("append_json_array() wrote invalid JSON");
+  }
   std::string element_text;
   for (const auto& element : elements) {
     element_text.clear();
     flow::tuple::append_element_json(element_text, element);
+    if (!nlohmann::json::accept(element_text)) {
+      flow::fuzz::invariant_failed("append_element_json() wrote invalid JSON");
+    }
   }
   const std::string repacked = flow::tuple::pack(elements);
   if (flow::tuple::unpack(repacked).size() != elements.size()) {
