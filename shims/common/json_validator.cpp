@@ -12,7 +12,12 @@ namespace {
 // stops (On-Demand itself does not bound it, and each level is a stack frame here).
 bool valid_value(od::value value, std::size_t depth);
 
-bool valid_object_body(od::object object, std::size_t depth) {
+// `watched` (top level only, else null) is a key to look for: `*found` is set when one of
+// the object's keys is that key.
+bool valid_object_body(od::object object,
+                       std::size_t depth,
+                       std::string_view watched = {},
+                       bool* found = nullptr) {
   if (depth > kMaxJsonDepth) {
     return false;
   }
@@ -20,6 +25,9 @@ bool valid_object_body(od::object object, std::size_t depth) {
     std::string_view key;
     if (field.unescaped_key().get(key) != simdjson::SUCCESS) {
       return false;
+    }
+    if (found != nullptr && key == watched) {
+      *found = true;
     }
     od::value child;
     if (field.value().get(child) != simdjson::SUCCESS || !valid_value(child, depth)) {
@@ -76,6 +84,15 @@ bool valid_value(od::value value, std::size_t depth) {
 }  // namespace
 
 bool JsonValidator::valid_object(std::string_view text, std::size_t capacity) {
+  bool ignored = false;
+  return valid_object(text, capacity, {}, ignored);
+}
+
+bool JsonValidator::valid_object(std::string_view text,
+                                 std::size_t capacity,
+                                 std::string_view key,
+                                 bool& has_key) {
+  has_key = false;
   od::document doc;
   if (parser_.iterate(text.data(), text.size(), capacity).get(doc) != simdjson::SUCCESS) {
     return false;
@@ -84,7 +101,12 @@ bool JsonValidator::valid_object(std::string_view text, std::size_t capacity) {
   if (doc.get_object().get(object) != simdjson::SUCCESS) {
     return false;
   }
-  return valid_object_body(object, 1);
+  return walk_object(object, key, has_key);
+}
+
+bool JsonValidator::walk_object(od::object object, std::string_view key, bool& has_key) {
+  has_key = false;
+  return valid_object_body(object, 1, key, key.empty() ? nullptr : &has_key);
 }
 
 }  // namespace flow::shims

@@ -14,6 +14,8 @@
 /// Example:
 ///   flow::shims::JsonValidator validator;
 ///   if (!validator.valid_object(record, capacity)) throw flow::Error("record is not valid JSON");
+///   bool has_meta = false;  // is "_meta" one of the record's own keys (however escaped)?
+///   validator.valid_object(record, capacity, "_meta", has_meta);
 namespace flow::shims {
 
 class JsonValidator {
@@ -21,6 +23,16 @@ class JsonValidator {
   /// Whether `text` is exactly one valid JSON object. The `capacity` bytes from text.data()
   /// must be readable (at least text.size() + SIMDJSON_PADDING).
   bool valid_object(std::string_view text, std::size_t capacity);
+  /// valid_object(), which also sets `has_key` to whether one of the object's own
+  /// (top-level) keys, unescaped, is `key`: a nested key or a string value does not count.
+  bool valid_object(std::string_view text,
+                    std::size_t capacity,
+                    std::string_view key,
+                    bool& has_key);
+  /// The same walk over an object of a document the caller is iterating (not yet read): it
+  /// reads the object to its end, so the caller's iteration continues after it. On false the
+  /// document's iteration is unusable.
+  static bool walk_object(simdjson::ondemand::object object, std::string_view key, bool& has_key);
 
  private:
   simdjson::ondemand::parser parser_;

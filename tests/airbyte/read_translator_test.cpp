@@ -110,6 +110,22 @@ TEST(AirbyteReadTranslator, UpstreamMetaIsKeptAndOursWins) {
             json::parse(R"({"_meta":{"upstream":5,"op":"u"}})"));
 }
 
+// Only the record's own `_meta` key counts, however it is escaped: an escaped one is merged
+// (splicing ours after it would give the document two `_meta` keys), while a nested `_meta`
+// or a string "_meta" leaves the record to be spliced raw.
+TEST(AirbyteReadTranslator, OnlyATopLevelMetaKeyIsUpstreamMeta) {
+  RecordingSink sink;
+  fa::ReadTranslator reader(bindings(), json::object(), sink, nullptr);
+  feed(reader,
+       {R"({"type":"RECORD","record":{"stream":"events","data":{"\u005fmeta":{"src":"x"},"a":1}}})",
+        R"({"type":"RECORD","record":{"stream":"events","data":{"n":{"_meta":1},"s":"_meta"}}})"});
+  ASSERT_EQ(sink.out.size(), 2U);
+  EXPECT_EQ(json::parse(sink.out[0].substr(10)),
+            json::parse(R"({"_meta":{"src":"x","op":"u","row_id":0},"a":1})"));
+  EXPECT_EQ(sink.out[1],
+            R"(captured 1 {"n":{"_meta":1},"s":"_meta","_meta":{"op":"u","row_id":1}})");
+}
+
 TEST(AirbyteReadTranslator, StateBecomesACheckpointOfThatBindingOnly) {
   RecordingSink sink;
   fa::ReadTranslator reader(bindings(), json::object(), sink, nullptr);

@@ -202,6 +202,23 @@ TEST(SingerRead, KeepsUpstreamMetaAndHandlesEmptyRecords) {
   EXPECT_EQ(sink.raw_docs[2], R"({"a" : [1, 2],"_meta":{"op":"u","row_id":2}})");
 }
 
+// Only the record's own `_meta` key counts, however it is escaped: an escaped one is merged
+// (splicing ours after it would give the document two `_meta` keys), while a nested `_meta`
+// or a string "_meta" leaves the record to be spliced raw.
+TEST(SingerRead, OnlyATopLevelMetaKeyIsUpstreamMeta) {
+  RecordingSink sink;
+  ReadTranslator reader({{"s", "s", "s", {"/_meta/row_id"}, "FULL_TABLE"}}, json::object(),
+                        {.require_schema = false}, sink);
+  feed(reader, R"({"type":"RECORD","stream":"s","record":{"\u005fmeta":{"src":"x"},"a":1}})"
+               "\n"
+               R"({"type":"RECORD","stream":"s","record":{"n":{"_meta":1},"s":"_meta"}})"
+               "\n");
+  ASSERT_EQ(sink.raw_docs.size(), 2U);
+  EXPECT_EQ(json::parse(sink.raw_docs[0]),
+            json({{"a", 1}, {"_meta", {{"src", "x"}, {"op", "u"}, {"row_id", 0}}}}));
+  EXPECT_EQ(sink.raw_docs[1], R"({"n":{"_meta":1},"s":"_meta","_meta":{"op":"u","row_id":1}})");
+}
+
 TEST(SingerRead, MessagesMayNameTheStreamInsteadOfTheTapStreamId) {
   RecordingSink sink;
   ReadTranslator reader({{"public-orders", "orders", "k", {"/id"}, "FULL_TABLE"}}, json::object(),

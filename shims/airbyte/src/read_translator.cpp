@@ -171,7 +171,8 @@ bool ReadTranslator::handle_record(od::document& doc, const flow::Line& line) {
   // On-Demand skipped over `data` without checking it: walk it once before it is spliced
   // raw, so a corrupt record never reaches the runtime (the cold path logs the line).
   const auto data_offset = static_cast<std::size_t>(data.data() - line.text.data());
-  if (!validator_.valid_object(data, line.capacity - data_offset)) {
+  bool has_meta = false;  // the record's own top-level `_meta` (rare), however it is escaped
+  if (!validator_.valid_object(data, line.capacity - data_offset, "_meta", has_meta)) {
     return false;
   }
 
@@ -187,7 +188,7 @@ bool ReadTranslator::handle_record(od::document& doc, const flow::Line& line) {
     return true;
   }
   data = trim(data);
-  if (memmem(data.data(), data.size(), "\"_meta\"", 7) != nullptr) {
+  if (has_meta) {
     emit_document_with_upstream_meta(*binding, data);
   } else {
     emit_document(*binding, data);

@@ -109,10 +109,15 @@ std::uint32_t* ReadTranslator::find_stream(std::string_view name) {
 }
 
 void ReadTranslator::process(const Line& line) {
+  process_line(line, true);
+}
+
+void ReadTranslator::process_line(const Line& line, bool inline_validation) {
   line_number_ = line.number;
   if (is_blank(line.text)) {
     return;
   }
+  std::optional<bool> record_has_meta;  // set when the record was validated inline
   std::string_view type;
   std::string_view stream;
   std::string_view record;
@@ -133,11 +138,27 @@ void ReadTranslator::process(const Line& line) {
         stream = value.get_string();
         has_stream = true;
       } else if (key == "record") {
+        const std::string_view start = value.raw_json_token();
         od::object rec;
         if (value.get_object().get(rec) != simdjson::SUCCESS) {
           fail("RECORD's \"record\" is not a JSON object");
         }
-        record = trim_right(rec.raw_json());
+        if (inline_validation) {
+          // Validate while reading (the record is parsed once); it ends where the
+          // iteration stands after it.
+          bool has_meta = false;
+          const char* end = nullptr;
+          if (!flow::shims::JsonValidator::walk_object(rec, "_meta", has_meta) ||
+              doc.current_location().get(end) != simdjson::SUCCESS) {
+            process_line(line, false);
+            return;
+          }
+          record = trim_right(
+              std::string_view(start.data(), static_cast<std::size_t>(end - start.data())));
+          record_has_meta = has_meta;
+        } else {
+          record = trim_right(rec.raw_json());
+        }
       } else if (key == "time_extracted") {
         if (!value.is_null()) {
           time_extracted = trim_right(value.raw_json_token());
@@ -201,7 +222,7 @@ void ReadTranslator::process(const Line& line) {
     has_last_ = true;
   }
   auto offset = static_cast<std::size_t>(record.data() - line.text.data());
-  process_record(binding, record, line.capacity - offset, time_extracted, version);
+  process_record(binding, record, line.capacity - offset, time_extracted, version, record_has_meta);
   ++stats_.records;
 }
 
@@ -209,12 +230,14 @@ void ReadTranslator::process_record(std::uint32_t binding,
                                     std::string_view record,
                                     std::size_t record_capacity,
                                     std::string_view time_extracted,
-                                    std::optional<std::int64_t> version) {
+                                    std::optional<std::int64_t> version,
+                                    std::optional<bool> record_has_meta) {
   Stream& stream = streams_[binding];
   if (options_.require_schema && !stream.schema_seen) {
     fail("RECORD for stream '" + stream.binding.tap_stream_id + "' before its SCHEMA message");
   }
-  if (!validator_.valid_object(record, record_capacity)) {
+  bool has_meta = record_has_meta.value_or(false);  // the record's own `_meta` (rare)
+  if (!record_has_meta && !validator_.valid_object(record, record_capacity, "_meta", has_meta)) {
     if (!flow::shims::json_depth_within(record)) {
       fail("the record of stream '" + stream.binding.tap_stream_id +
            "' nests arrays or objects deeper than " + std::to_string(flow::shims::kMaxJsonDepth) +
@@ -226,7 +249,7 @@ void ReadTranslator::process_record(std::uint32_t binding,
   std::int64_t row_id = stream.next_row_id++;
   stream.row_id_dirty = true;
 
-  if (record.find("\"_meta\"") == std::string_view::npos) {
+  if (!has_meta) {
     // Splice `_meta` before the record's closing brace.
     scratch_.assign(record.data(), record.size() - 1);
     std::string_view body = trim_right(std::string_view(scratch_).substr(1));

@@ -121,11 +121,18 @@ class ReadTranslator {
 
   void fail(std::string_view message) const;
   std::uint32_t* find_stream(std::string_view name);
+  /// One line. The hot path validates a RECORD's record while it reads the message (one
+  /// parse); if that walk fails, the line is read again with `inline_validation` off, so
+  /// the error (or the tolerance of a non-RECORD message) is that of the two-pass reading.
+  void process_line(const Line& line, bool inline_validation);
+  /// `record_has_meta` is set when the record was validated already (and says whether it has
+  /// its own top-level `_meta`); otherwise the record is validated here.
   void process_record(std::uint32_t binding,
                       std::string_view record,
                       std::size_t record_capacity,
                       std::string_view time_extracted,
-                      std::optional<std::int64_t> version);
+                      std::optional<std::int64_t> version,
+                      std::optional<bool> record_has_meta = std::nullopt);
   void process_cold(std::string_view type, const Line& line);
   void on_schema(const nlohmann::json& message);
   void on_state(const nlohmann::json& message);
