@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The FoundationDB tuple codec (see include/flow/tuple.hpp and PROTOCOL.md §4.4).
 
+#include <simdjson.h>
+
 #include <bit>
 #include <charconv>
 #include <cmath>
@@ -8,7 +10,6 @@
 #include <flow/json_writer.hpp>
 #include <flow/tuple.hpp>
 #include <limits>
-#include <simdjson.h>
 
 #include "core/base64.hpp"
 
