@@ -2,6 +2,7 @@
 // flow-airbyte-shim [options] -- <airbyte source command...>
 // Runs an Airbyte source as a Flow capture connector (see flow::airbyte::CaptureShim).
 #include <CLI/CLI.hpp>
+#include <common/guarded_main.hpp>
 #include <cstdio>
 #include <flow/airbyte/capture_shim.hpp>
 #include <flow/airbyte/http_config_encryptor.hpp>
@@ -150,12 +151,5 @@ int run_shim(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return run_shim(argc, argv);
-  } catch (const std::exception& e) {
-    flow::log::error(e.what());
-  } catch (...) {
-    flow::log::error("unknown error");
-  }
-  return 1;
+  return flow::shims::guarded_main(argc, argv, run_shim);
 }

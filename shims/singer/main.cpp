@@ -2,6 +2,7 @@
 // flow-singer-shim [options] -- <tap command...>
 // Runs a Singer tap as a Flow capture connector (see flow::singer::CaptureShim).
 #include <CLI/CLI.hpp>
+#include <common/guarded_main.hpp>
 #include <flow/error.hpp>
 #include <flow/log.hpp>
 #include <flow/singer/capture_shim.hpp>
@@ -123,12 +124,5 @@ int run_shim(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return run_shim(argc, argv);
-  } catch (const std::exception& e) {
-    flow::log::error(e.what());
-  } catch (...) {
-    flow::log::error("unknown error");
-  }
-  return 1;
+  return flow::shims::guarded_main(argc, argv, run_shim);
 }
