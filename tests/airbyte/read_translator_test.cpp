@@ -126,6 +126,23 @@ TEST(AirbyteReadTranslator, OnlyATopLevelMetaKeyIsUpstreamMeta) {
             R"(captured 1 {"n":{"_meta":1},"s":"_meta","_meta":{"op":"u","row_id":1}})");
 }
 
+// `data` is validated in the same pass that reads the message, and its raw text ends where
+// that pass stands after it: fields after it and whitespace are not part of it, and a `}`
+// inside a string does not end it. Corrupt data never reaches the sink, and the lines after
+// it are read as usual.
+TEST(AirbyteReadTranslator, DataIsValidatedAndDelimitedInOnePass) {
+  RecordingSink sink;
+  fa::ReadTranslator reader(bindings(), json::object(), sink, nullptr);
+  feed(
+      reader,
+      {R"({"type":"RECORD","record":{"stream":"users","data":{"n":[1,{"x":"}"}]} ,"emitted_at":5}})",
+       R"({"type":"RECORD","record":{"stream":"users","data":{"id":tru}}})",
+       R"({"type":"RECORD","record":{"data":{"id":2},"stream":"users"}})"});
+  ASSERT_EQ(sink.out.size(), 2U);
+  EXPECT_EQ(sink.out[0], R"(captured 0 {"n":[1,{"x":"}"}],"_meta":{"op":"u"}})");
+  EXPECT_EQ(sink.out[1], R"(captured 0 {"id":2,"_meta":{"op":"u"}})");
+}
+
 TEST(AirbyteReadTranslator, StateBecomesACheckpointOfThatBindingOnly) {
   RecordingSink sink;
   fa::ReadTranslator reader(bindings(), json::object(), sink, nullptr);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <charconv>
 #include <common/json_depth.hpp>
+#include <common/json_validator.hpp>
 #include <cstring>
 #include <flow/airbyte/read_translator.hpp>
 #include <flow/error.hpp>
@@ -133,6 +134,7 @@ bool ReadTranslator::handle_record(od::document& doc, const flow::Line& line) {
   std::string_view data;
   bool has_stream = false;
   bool has_data = false;
+  bool has_meta = false;  // the record's own top-level `_meta` (rare), however it is escaped
   for (auto field_result : record) {
     od::field field;
     if (std::move(field_result).get(field)) {
@@ -154,26 +156,24 @@ bool ReadTranslator::handle_record(od::document& doc, const flow::Line& line) {
         return false;
       }
     } else if (key == "data") {
+      // On-Demand would skip over `data` without checking it: walk it now, while reading
+      // the message (one parse), so a corrupt record never reaches the runtime. It ends
+      // where the iteration stands after it. On failure the cold path explains the line.
       od::value value = field.value();
-      od::json_type type{};
-      if (value.type().get(type) || type != od::json_type::object) {
+      const std::string_view start = value.raw_json_token();
+      od::object object;
+      const char* end = nullptr;
+      if (value.get_object().get(object) ||
+          !flow::shims::JsonValidator::walk_object(object, "_meta", has_meta) ||
+          doc.current_location().get(end)) {
         return false;
       }
-      if (simdjson::to_json_string(value).get(data)) {
-        return false;
-      }
+      data = std::string_view(start.data(), static_cast<std::size_t>(end - start.data()));
       has_data = true;
     }
   }
   if (!has_stream || !has_data) {
     return false;  // the cold path explains what is wrong
-  }
-  // On-Demand skipped over `data` without checking it: walk it once before it is spliced
-  // raw, so a corrupt record never reaches the runtime (the cold path logs the line).
-  const auto data_offset = static_cast<std::size_t>(data.data() - line.text.data());
-  bool has_meta = false;  // the record's own top-level `_meta` (rare), however it is escaped
-  if (!validator_.valid_object(data, line.capacity - data_offset, "_meta", has_meta)) {
-    return false;
   }
 
   auto binding = find_binding(ns, stream);

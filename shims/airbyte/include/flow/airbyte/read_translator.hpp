@@ -3,7 +3,6 @@
 
 #include <simdjson.h>
 
-#include <common/json_validator.hpp>
 #include <cstdint>
 #include <flow/airbyte/message_logging.hpp>
 #include <flow/airbyte/state_translation.hpp>
@@ -128,7 +127,6 @@ class ReadTranslator {
   std::set<std::string> warned_streams_;
   std::set<std::string> warned_states_;
   simdjson::ondemand::parser parser_;
-  flow::shims::JsonValidator validator_;
   std::string lookup_scratch_;
   std::string doc_scratch_;
   std::optional<ChildError> last_error_;
