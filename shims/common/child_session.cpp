@@ -122,16 +122,13 @@ ChildSession::ChildSession(ChildSessionOptions options)
           .pipe_stdout = true,
           .pipe_stderr = true,
           .new_process_group = true,
+          .stdout_pipe_bytes = std::size_t{1} << 20,  // the hot path: records
       })) {
   pid_ = child_.pid();
   wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (wake_fd_ < 0) {
     throw flow::Error("cannot start '" + program_ + "': eventfd: " + std::strerror(errno));
   }
-  // A larger pipe lets the child write further ahead: fewer, larger reads and fewer context
-  // switches on the hot path. Best effort (an unprivileged process may be limited to
-  // /proc/sys/fs/pipe-max-size); the default 64 KiB still works.
-  (void)::fcntl(child_.stdout_fd(), F_SETPIPE_SZ, 1 << 20);
   stdout_reader_ = std::make_unique<flow::LineReader>(child_.stdout_fd());
 }
 

@@ -83,11 +83,6 @@ bool valid_value(od::value value, std::size_t depth) {
 
 }  // namespace
 
-bool JsonValidator::valid_object(std::string_view text, std::size_t capacity) {
-  bool ignored = false;
-  return valid_object(text, capacity, {}, ignored);
-}
-
 bool JsonValidator::valid_object(std::string_view text,
                                  std::size_t capacity,
                                  std::string_view key,

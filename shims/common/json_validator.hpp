@@ -13,18 +13,18 @@
 ///
 /// Example:
 ///   flow::shims::JsonValidator validator;
-///   if (!validator.valid_object(record, capacity)) throw flow::Error("record is not valid JSON");
 ///   bool has_meta = false;  // is "_meta" one of the record's own keys (however escaped)?
-///   validator.valid_object(record, capacity, "_meta", has_meta);
+///   if (!validator.valid_object(record, capacity, "_meta", has_meta)) {
+///     throw flow::Error("record is not valid JSON");
+///   }
 namespace flow::shims {
 
 class JsonValidator {
  public:
-  /// Whether `text` is exactly one valid JSON object. The `capacity` bytes from text.data()
-  /// must be readable (at least text.size() + SIMDJSON_PADDING).
-  bool valid_object(std::string_view text, std::size_t capacity);
-  /// valid_object(), which also sets `has_key` to whether one of the object's own
-  /// (top-level) keys, unescaped, is `key`: a nested key or a string value does not count.
+  /// Whether `text` is exactly one valid JSON object; `has_key` is set to whether one of the
+  /// object's own (top-level) keys, unescaped, is `key` (a nested key or a string value does
+  /// not count; an empty `key` looks for nothing). The `capacity` bytes from text.data() must
+  /// be readable (at least text.size() + SIMDJSON_PADDING).
   bool valid_object(std::string_view text,
                     std::size_t capacity,
                     std::string_view key,

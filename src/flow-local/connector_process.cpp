@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "flow-local/connector_process.hpp"
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -21,6 +20,7 @@ flow::process::ChildProcess spawn_connector(const LocalEndpoint& endpoint,
   options.env["LOG_LEVEL"] = log_level;
   options.env["LOG_FORMAT"] = "json";
   options.working_directory = endpoint.working_directory;
+  options.stdout_pipe_bytes = std::size_t{1} << 20;  // the hot path: documents
   try {
     return flow::process::ChildProcess::spawn(options);
   } catch (const flow::Error& e) {
@@ -83,9 +83,6 @@ ConnectorProcess::ConnectorProcess(const LocalEndpoint& endpoint,
     transcoder_ = std::make_unique<ProtobufTranscoder>(endpoint.protocol);
   }
   console_.reset_last_connector_message();
-  // A larger pipe means fewer, larger reads (and context switches) on the hot path. Best
-  // effort: the default 64 KiB still works.
-  (void)::fcntl(child_.stdout_fd(), F_SETPIPE_SZ, 1 << 20);
   stderr_pump_ = std::thread([this] {
     try {
       flow::LineReader reader(child_.stderr_fd(), std::size_t{64} * 1024);

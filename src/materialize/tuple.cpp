@@ -377,13 +377,17 @@ bool holds_json_container(std::string_view bytes) {
   return parser.parse(bytes.data(), bytes.size(), true).get(ignored) == simdjson::SUCCESS;
 }
 
+void append_base64_string(std::string& out, std::string_view bytes) {
+  out.push_back('"');
+  flow::detail::base64_encode(out, bytes);
+  out.push_back('"');
+}
+
 void append_bytes_json(std::string& out, std::string_view bytes) {
   if (holds_json_container(bytes)) {
     out.append(bytes);
   } else {
-    out.push_back('"');
-    flow::detail::base64_encode(out, bytes);
-    out.push_back('"');
+    append_base64_string(out, bytes);
   }
 }
 
@@ -418,7 +422,7 @@ void stream_element_json(std::string& out, Cursor& cursor, std::size_t depth) {
       if (escaped_nul || !holds_json_container(body)) {
         const std::string raw(body);
         out.resize(mark);
-        append_bytes_json(out, raw);
+        append_base64_string(out, raw);
       }
       return;
     }

@@ -175,6 +175,9 @@ ChildProcess ChildProcess::spawn(const SpawnOptions& options) {
   }
   if (options.pipe_stdout) {
     out.open();
+    if (options.stdout_pipe_bytes > 0) {
+      (void)::fcntl(out.read_end, F_SETPIPE_SZ, static_cast<int>(options.stdout_pipe_bytes));
+    }
     check(posix_spawn_file_actions_adddup2(actions, out.write_end, STDOUT_FILENO), "stdout");
   } else {
     // Our stdout is the protocol channel: a child's stray output goes to our stderr instead.

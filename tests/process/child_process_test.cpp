@@ -15,6 +15,7 @@
 #include <flow/line_reader.hpp>
 #include <flow/process/child_process.hpp>
 #include <flow/process/temp_dir.hpp>
+#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -71,6 +72,37 @@ TEST(ChildProcess, ReadsStdoutLinesAndExitCode) {
   EXPECT_EQ(status.describe(), "exit code 3");
   EXPECT_EQ(child.wait().code, 3);  // idempotent
   EXPECT_EQ(child.try_wait()->code, 3);
+}
+
+// The stdout pipe gets the capacity asked for (within what this machine allows), and the
+// default stays the kernel's: either way the child's output arrives whole.
+TEST(ChildProcess, StdoutPipeCapacityIsTheOneAskedFor) {
+  auto big = ChildProcess::spawn(
+      {.argv = {"/bin/sh", "-c", "echo big"}, .stdout_pipe_bytes = std::size_t{1} << 20});
+  big.close_stdin();
+  const int asked = ::fcntl(big.stdout_fd(), F_GETPIPE_SZ);
+  auto plain = ChildProcess::spawn({.argv = {"/bin/sh", "-c", "echo plain"}});
+  plain.close_stdin();
+  const int kernel_default = ::fcntl(plain.stdout_fd(), F_GETPIPE_SZ);
+  int fresh[2];
+  ASSERT_EQ(::pipe(fresh), 0);
+  EXPECT_EQ(kernel_default, ::fcntl(fresh[0], F_GETPIPE_SZ));  // untouched without the option
+  ::close(fresh[0]);
+  ::close(fresh[1]);
+  // 1 MiB is pipe-max-size's default; a machine configured lower keeps at least the default.
+  EXPECT_GE(asked, kernel_default);
+  if (std::filesystem::exists("/proc/sys/fs/pipe-max-size")) {
+    std::ifstream max_file("/proc/sys/fs/pipe-max-size");
+    long max_size = 0;
+    max_file >> max_size;
+    if (max_size >= (1L << 20) || geteuid() == 0) {
+      EXPECT_EQ(asked, 1 << 20);
+    }
+  }
+  EXPECT_EQ(read_lines(big.stdout_fd()), (std::vector<std::string>{"big"}));
+  EXPECT_EQ(read_lines(plain.stdout_fd()), (std::vector<std::string>{"plain"}));
+  EXPECT_TRUE(big.wait().success());
+  EXPECT_TRUE(plain.wait().success());
 }
 
 TEST(ChildProcess, MissingProgramIsAClearError) {

@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstddef>
 #include <map>
 #include <optional>
 #include <string>
@@ -34,6 +35,11 @@ struct SpawnOptions {
   /// Start the child in a new process group and signal the whole group, so grandchildren
   /// (which may hold our pipes open) are stopped and killed with it.
   bool new_process_group = false;
+  /// With pipe_stdout, the stdout pipe's capacity to ask for (F_SETPIPE_SZ), 0 for the kernel
+  /// default (64 KiB). A larger pipe lets a fast child write further ahead: fewer, larger
+  /// reads and context switches on a hot path. Best effort: the kernel may refuse (an
+  /// unprivileged process is limited to /proc/sys/fs/pipe-max-size), and the default works.
+  std::size_t stdout_pipe_bytes = 0;
 };
 
 /// A running child. The destructor kills (SIGKILL) and reaps a child still running, so no
